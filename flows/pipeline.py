@@ -1,0 +1,248 @@
+"""The trialmart run, top to bottom: plan -> extract & load -> validate staging -> dbt
+-> validate marts -> publish. Logic lives in `trialmart`; this file tells the story.
+
+A failed critical check ends the run Failed, stores its results, and leaves the
+published warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from trialmart.environment import apply_offline_defaults
+
+apply_offline_defaults()
+
+import duckdb  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from trialmart import quality  # noqa: E402
+from trialmart.extract import LoadStats, ParseBatch, Plan, batches, load_batches, parse_batch, parse_locally, plan_run  # noqa: E402
+from trialmart.load import create_staging_tables, known_documents  # noqa: E402
+from trialmart.publish import publish  # noqa: E402
+from trialmart.settings import Settings  # noqa: E402
+from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
+from trialmart.transform import run_dbt  # noqa: E402
+
+
+class RunFailed(RuntimeError):
+    """The run stopped before publishing; `summary` tells what happened."""
+
+    def __init__(self, message: str, summary: RunSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+@contextmanager
+def work_connection(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    settings.resolved_work_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.work_database), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@task(name="plan", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1), cache_policy=NO_CACHE)
+def plan_task(settings: Settings) -> Plan:
+    if not settings.raw_dir.is_dir():
+        raise FileNotFoundError(f"raw folder not found: {settings.raw_dir}")
+    with work_connection(settings) as con:
+        create_staging_tables(con)
+        known = known_documents(con)
+    return plan_run(settings.raw_dir.resolve(), known)
+
+
+@task(name="parse-batch", cache_policy=NO_CACHE)
+def parse_batch_task(raw_dir: str, source_files: tuple[str, ...], max_bytes: int) -> ParseBatch:
+    return parse_batch(raw_dir, source_files, max_bytes)
+
+
+def _parse_on_dask(settings: Settings, source_files: tuple[str, ...]) -> Iterator[ParseBatch]:
+    from prefect_dask import DaskTaskRunner
+
+    @flow(name="trialmart-parse-on-dask", task_runner=DaskTaskRunner(address=settings.dask_address))
+    def parse_on_dask() -> list[ParseBatch]:
+        futures = parse_batch_task.map(
+            str(settings.raw_dir.resolve()), batches(source_files, settings.batch_size), settings.max_document_bytes
+        )
+        return [future.result() for future in futures]
+
+    yield from parse_on_dask()
+
+
+@flow(name="trialmart-extract-load")
+def extract_and_load(settings: Settings, plan: Plan) -> LoadStats:
+    """Parse new and changed documents (concurrently) and load them as the single writer."""
+    logger = get_run_logger()
+    total = len(plan.to_parse)
+    logger.info("%d documents to parse, %d unchanged, %d removed", total, len(plan.unchanged), len(plan.removed))
+    if settings.dask_address:
+        parsed = _parse_on_dask(settings, plan.to_parse)
+    else:
+        parsed = parse_locally(
+            settings.raw_dir.resolve(),
+            plan.to_parse,
+            max_bytes=settings.max_document_bytes,
+            workers=settings.workers,
+            batch_size=settings.batch_size,
+            parallel_threshold=settings.parallel_threshold,
+        )
+
+    def with_progress(stream: Iterator[ParseBatch]) -> Iterator[ParseBatch]:
+        done, started, last = 0, time.perf_counter(), 0.0
+        for batch in stream:
+            done += batch.documents
+            elapsed = time.perf_counter() - started
+            if done == total or elapsed - last >= 2:
+                last = elapsed
+                logger.info("parsed %d/%d documents (%.0f documents/s)", done, total, done / max(elapsed, 1e-9))
+            yield batch
+
+    with work_connection(settings) as con:
+        return load_batches(con, with_progress(parsed), plan.to_parse + plan.removed)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(settings: Settings, checkpoint: str, expected_source_files: tuple[str, ...]) -> quality.CheckpointResult:
+    with work_connection(settings) as con:
+        return quality.run_checkpoint(con, checkpoint, expected_source_files=expected_source_files)
+
+
+@task(name="transform", retries=1, retry_delay_seconds=3, cache_policy=NO_CACHE)
+def transform_task(settings: Settings) -> None:
+    outcome = run_dbt(settings, "build")
+    get_run_logger().info("dbt build: %d models, %d tests in %.1fs", outcome.models, outcome.tests, outcome.seconds)
+
+
+@task(name="store-results", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1), cache_policy=NO_CACHE)
+def store_results_task(settings: Settings, results: list[quality.CheckpointResult], summary: RunSummary) -> str:
+    run_at = datetime.fromisoformat(summary.started_at)
+    with work_connection(settings) as con:
+        quality.store_results(con, results, summary.run_id, run_at)
+        # marts.dq_results is rebuilt from raw.dq_results by every dbt build; rows of checks
+        # that ran after this run's build are appended so the published history is complete
+        if con.execute("select count(*) from information_schema.tables where table_schema='marts' and table_name='dq_results'").fetchone()[0]:
+            con.execute(
+                "insert into marts.dq_results by name select * from raw.dq_results where run_id = ?",
+                [summary.run_id],
+            )
+        summary.documents_by_status, summary.documents_by_family = document_counts(con)
+        summary.rows_per_mart = mart_row_counts(con)
+    return str(quality.write_report(results, settings.report_dir, summary.run_id))
+
+
+@task(name="publish", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), cache_policy=NO_CACHE)
+def publish_task(settings: Settings) -> str:
+    return str(publish(settings.work_database, settings.warehouse, settings.storage_version))
+
+
+def _record_checks(summary: RunSummary, result: quality.CheckpointResult) -> None:
+    failed_critical, failed_warning = result.critical_failures, result.warning_failures
+    summary.checks[result.checkpoint] = {
+        "passed": sum(1 for outcome in result.outcomes if outcome.success),
+        "critical_failed": len(failed_critical),
+        "warning_failed": len(failed_warning),
+    }
+    summary.failed_checks += [
+        f"[{o.severity}] {result.checkpoint}: {o.expectation} on {o.table_name}"
+        + (f".{o.column_name}" if o.column_name else "")
+        + (f" (e.g. {o.unexpected_examples})" if o.unexpected_examples else "")
+        for o in failed_critical + failed_warning
+    ]
+
+
+@flow(name="trialmart", log_prints=True)
+def trialmart(
+    raw_dir: str | None = None,
+    warehouse: str | None = None,
+    work_dir: str | None = None,
+    strict: bool | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    max_document_bytes: int | None = None,
+) -> RunSummary:
+    """Parse every document under `raw_dir` and publish validated marts to `warehouse`."""
+    overrides = {
+        "raw_dir": raw_dir, "warehouse": warehouse, "work_dir": work_dir, "strict": strict,
+        "workers": workers, "dask_address": dask_address, "max_document_bytes": max_document_bytes,
+    }
+    settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+    logger = get_run_logger()
+    summary = RunSummary(
+        run_id=uuid.uuid4().hex[:12],
+        started_at=datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds"),
+        raw_dir=str(settings.raw_dir),
+        warehouse=str(settings.warehouse),
+    )
+    results: list[quality.CheckpointResult] = []
+
+    def stage(name: str, started: float) -> None:
+        summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
+
+    def finish(failure: str | None) -> RunSummary:
+        summary.outcome = "FAILED" if failure else "SUCCEEDED"
+        summary.failure = failure
+        create_markdown_artifact(key="trialmart-run-summary", markdown=summary.to_markdown(), description="trialmart run summary")
+        logger.info("\n%s", summary.to_text())
+        if failure:
+            raise RunFailed(failure, summary)
+        return summary
+
+    started = time.perf_counter()
+    plan = plan_task(settings)
+    summary.unchanged, summary.removed = len(plan.unchanged), len(plan.removed)
+    stage("discover", started)
+
+    started = time.perf_counter()
+    stats = extract_and_load(settings, plan)
+    summary.parsed_this_run = stats.documents
+    summary.stage_seconds["parse (cpu, summed)"] = round(stats.parse_seconds, 3)
+    summary.stage_seconds["load"] = round(stats.load_seconds, 3)
+    stage("extract+load", started)
+
+    started = time.perf_counter()
+    staging_check = validate_task(settings, "staging", plan.all_files)
+    results.append(staging_check)
+    _record_checks(summary, staging_check)
+    stage("validate staging", started)
+
+    failure = None
+    if staging_check.critical_failures:
+        failure = "critical staging checks failed:\n" + staging_check.failure_message()
+    else:
+        started = time.perf_counter()
+        transform_task(settings)
+        stage("dbt build", started)
+        started = time.perf_counter()
+        marts_check = validate_task(settings, "marts", plan.all_files)
+        results.append(marts_check)
+        _record_checks(summary, marts_check)
+        stage("validate marts", started)
+        if marts_check.critical_failures:
+            failure = "critical mart checks failed:\n" + marts_check.failure_message()
+
+    started = time.perf_counter()
+    summary.report_path = store_results_task(settings, results, summary)
+    stage("store results", started)
+
+    if failure is None and settings.strict and summary.rejected:
+        failure = f"--strict: {summary.rejected} document(s) rejected (see marts.source_documents)"
+    if failure is None:
+        started = time.perf_counter()
+        publish_task(settings)
+        summary.published = True
+        stage("publish", started)
+    return finish(failure)
+
+
+if __name__ == "__main__":
+    trialmart()

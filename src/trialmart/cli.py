@@ -1,0 +1,94 @@
+"""`trialmart` command line: run the pipeline, parse one file, export the marts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from trialmart.environment import apply_offline_defaults
+
+apply_offline_defaults()
+
+app = typer.Typer(
+    help="trialmart: clinical-trial registry pages -> an analyst-ready DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def run(
+    raw_dir: Annotated[Optional[Path], typer.Option(help="Folder of raw documents (read recursively). [env TRIALMART_RAW_DIR; default data/raw]")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option(help="Published DuckDB file analysts open. [env TRIALMART_WAREHOUSE; default data/warehouse.duckdb]")] = None,
+    work_dir: Annotated[Optional[Path], typer.Option(help="Build area: work database, dbt target, reports. [default <warehouse dir>/.trialmart]")] = None,
+    strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when any document is rejected.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Parser processes for large corpora. [default: CPU count]")] = None,
+    dask_address: Annotated[Optional[str], typer.Option(help="Run the parse stage on this Dask scheduler, e.g. tcp://127.0.0.1:8786.")] = None,
+    max_document_bytes: Annotated[Optional[int], typer.Option(help="Reject text/HTML/JSON/XML files larger than this. [default 32 MiB]")] = None,
+    summary_json: Annotated[Optional[Path], typer.Option(help="Also write the run summary as JSON to this file.")] = None,
+) -> None:
+    """Run the whole pipeline: parse, load, dbt, validate, publish."""
+    from flows.pipeline import RunFailed, trialmart
+
+    try:
+        summary = trialmart(
+            raw_dir=str(raw_dir) if raw_dir else None,
+            warehouse=str(warehouse) if warehouse else None,
+            work_dir=str(work_dir) if work_dir else None,
+            strict=strict,
+            workers=workers,
+            dask_address=dask_address,
+            max_document_bytes=max_document_bytes,
+        )
+    except RunFailed as failed:
+        _write_summary(summary_json, failed.summary)
+        typer.echo(failed.summary.to_text(), err=True)
+        strict_failure = (failed.summary.failure or "").startswith("--strict")
+        raise typer.Exit(2 if strict_failure else 1) from None
+    _write_summary(summary_json, summary)
+    typer.echo(summary.to_text())
+
+
+def _write_summary(path: Path | None, summary) -> None:
+    if path:
+        path.write_text(summary.to_json())
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Files to parse (printed as JSON records; nothing is loaded).")],
+    max_document_bytes: Annotated[int, typer.Option(help="Size limit for one document.")] = 32 * 1024 * 1024,
+) -> None:
+    """Parse documents and print what the pipeline would load, as JSON."""
+    from trialmart.sources import parse_file
+
+    for file in files:
+        document = parse_file(file.resolve().parent, file.resolve(), max_document_bytes)
+        typer.echo(json.dumps(asdict(document), default=str, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def export(
+    warehouse: Annotated[Path, typer.Option(help="DuckDB file to export.")] = Path("data/warehouse.duckdb"),
+    out_dir: Annotated[Path, typer.Option(help="Folder for one file per mart.")] = Path("data/export"),
+    csv: Annotated[bool, typer.Option("--csv", help="Also write CSV next to Parquet.")] = False,
+) -> None:
+    """Export every mart to Parquet (and CSV on request) for tools that cannot open DuckDB files."""
+    from trialmart.export import export_marts
+
+    formats = ("parquet", "csv") if csv else ("parquet",)
+    for path in export_marts(warehouse, out_dir, formats):
+        typer.echo(str(path))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
