@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from trialmart.records import DatePrecision
 
@@ -198,9 +198,7 @@ _PRIMARY_PURPOSE = _vocabulary(
 )
 
 MASKING_CODES = ("NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE")
-_MASKING = _vocabulary(
-    {"None (Open Label)": "NONE", "Open Label": "NONE", "No masking": "NONE"}, MASKING_CODES
-)
+_MASKING = _vocabulary({"None (Open Label)": "NONE", "Open Label": "NONE", "No masking": "NONE"}, MASKING_CODES)
 _MASKING_HEAD = re.compile(r"^\s*(none|single|double|triple|quadruple)\b", re.IGNORECASE)
 
 OBSERVATIONAL_MODEL_CODES = (
@@ -284,7 +282,8 @@ DESIGN_VOCABULARIES: dict[str, dict[str, str]] = {
 def classify_design_value(raw: str) -> tuple[str, str] | None:
     """(design field, code) for an unlabeled design value, or None if not exactly one field fits.
 
-    "OTHER" and "NA" belong to several vocabularies and are therefore ambiguous here.
+    "OTHER" belongs to several vocabularies and is therefore ambiguous here; "NA" is only an
+    allocation code among the design vocabularies (phase NA is read by `phase`, not here).
     """
     hits = [(name, table[fold(raw)]) for name, table in DESIGN_VOCABULARIES.items() if fold(raw) in table]
     return hits[0] if len(hits) == 1 else None
@@ -369,7 +368,19 @@ def agency_class(raw: str | None) -> str | None:
 
 SEX_CODES = ("ALL", "FEMALE", "MALE")
 _SEX = _vocabulary(
-    {"Both": "ALL", "All genders": "ALL", "All sexes": "ALL", "Both sexes": "ALL", "Male and Female": "ALL", "Males and Females": "ALL", "Female and Male": "ALL", "Female only": "FEMALE", "Male only": "MALE", "Women": "FEMALE", "Men": "MALE"},
+    {
+        "Both": "ALL",
+        "All genders": "ALL",
+        "All sexes": "ALL",
+        "Both sexes": "ALL",
+        "Male and Female": "ALL",
+        "Males and Females": "ALL",
+        "Female and Male": "ALL",
+        "Female only": "FEMALE",
+        "Male only": "MALE",
+        "Women": "FEMALE",
+        "Men": "MALE",
+    },
     SEX_CODES,
 )
 
@@ -407,7 +418,21 @@ _UNIT_DIVISORS = {
     "hour": 365.25 * 24,
     "minute": 365.25 * 24 * 60,
 }
-_UNIT_ALIASES = {"yr": "year", "yrs": "year", "y": "year", "mo": "month", "mos": "month", "wk": "week", "wks": "week", "d": "day", "h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute"}
+_UNIT_ALIASES = {
+    "yr": "year",
+    "yrs": "year",
+    "y": "year",
+    "mo": "month",
+    "mos": "month",
+    "wk": "week",
+    "wks": "week",
+    "d": "day",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "min": "minute",
+    "mins": "minute",
+}
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?", re.IGNORECASE)
 
 
@@ -441,7 +466,9 @@ _AGE_RANGE = re.compile(
     r"(?P<low>\d+(?:\.\d+)?)\s*(?P<low_unit>[a-z]+)?\s*(?:-|–|—|to|and)\s*(?P<high>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)",
     re.IGNORECASE,
 )
-_AGE_MIN_ONLY = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)?\s*(?:\+|and (?:older|over|above)|or older|or over)", re.IGNORECASE)
+_AGE_MIN_ONLY = re.compile(
+    r"(?P<low>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)?\s*(?:\+|and (?:older|over|above)|or older|or over)", re.IGNORECASE
+)
 _AGE_MAX_ONLY = re.compile(r"(?:up to|under|below|to|<=?)\s*(?P<high>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)", re.IGNORECASE)
 
 
@@ -468,13 +495,17 @@ def age_range_years(raw: str | None) -> tuple[float | None, float | None]:
 
 
 ENROLLMENT_TYPE_CODES = ("ACTUAL", "ESTIMATED")
-_ENROLLMENT_TYPE = _vocabulary({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED", "Expected": "ESTIMATED", "Target": "ESTIMATED"}, ENROLLMENT_TYPE_CODES)
+_ENROLLMENT_TYPE = _vocabulary(
+    {"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED", "Expected": "ESTIMATED", "Target": "ESTIMATED"},
+    ENROLLMENT_TYPE_CODES,
+)
 _ENROLLMENT = re.compile(
     r"^\s*(?:(?P<label>actual|estimated|anticipated)\s*:\s*)?"  # "Estimated: 60 participants"
     r"(?P<count>\d[\d,]*)\s*(?:(?P<before>actual|estimated|anticipated)\s+)?"
     r"(?:participants?|patients?|subjects?|people|persons?)?\s*"
     r"(?:\((?P<after>actual|estimated|anticipated)\))?\s*"
-    r"(?:in\s+\d+\s+(?:patient\s+|participant\s+|treatment\s+)?(?:groups?|arms?|cohorts?))?\s*$",  # "110 participants in 2 patient groups"
+    # "110 participants in 2 patient groups"
+    r"(?:in\s+\d+\s+(?:patient\s+|participant\s+|treatment\s+)?(?:groups?|arms?|cohorts?))?\s*$",
     re.IGNORECASE,
 )
 
@@ -520,7 +551,9 @@ _MONTHS = {
 }
 # ISO dates, also with "/" separators (year first is unambiguous) and a time part that is ignored;
 # day-first/month-first "07/08/2020" is ambiguous and deliberately not read
-_ISO = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)?)?$")
+_ISO = re.compile(
+    r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)?)?$"
+)
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})$", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"^([a-z]+)\.?,?\s+(\d{4})$", re.IGNORECASE)

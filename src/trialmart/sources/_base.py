@@ -1,0 +1,125 @@
+"""Shared extraction helpers for the text page layouts.
+
+A layout module describes its page as data - a tuple of `Section`s, each with the heading
+lines the site prints and the site's own sentences under it (boilerplate) - and uses these
+helpers to cut the page's lines into sections and drop the boilerplate. Headings and
+boilerplate are recognised by their folded wording (`normalize.fold`: case, punctuation and
+spacing do not matter), never by position, so a section the site left empty is an empty list,
+not the next heading's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from trialmart import normalize
+from trialmart.records import ParseIssue
+
+
+@dataclass(frozen=True)
+class Section:
+    """One headed block of a layout: its key, the heading wordings, the site's sentences under it."""
+
+    key: str
+    headings: tuple[str, ...]
+    boilerplate: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SplitPage:
+    """A page cut at its headings: the lines before the first heading, and each section's lines."""
+
+    preamble: list[str]
+    sections: dict[str, list[str]]  # key -> content lines (boilerplate removed), page order
+    present: tuple[str, ...]  # keys of the headings the page printed, in page order
+
+    def lines(self, key: str) -> list[str]:
+        return self.sections.get(key, [])
+
+    def has(self, key: str) -> bool:
+        return key in self.present
+
+
+def heading_table(sections: Iterable[Section]) -> dict[str, Section]:
+    """Folded heading wording -> its Section."""
+    return {normalize.fold(heading): section for section in sections for heading in section.headings}
+
+
+def is_boilerplate(line: str, sentences: Iterable[str]) -> bool:
+    key = normalize.fold(line)
+    return bool(key) and any(key == normalize.fold(sentence) for sentence in sentences)
+
+
+def drop_boilerplate(lines: Sequence[str], sentences: Iterable[str]) -> list[str]:
+    """The lines that are not one of the site's boilerplate sentences."""
+    folded = {normalize.fold(sentence) for sentence in sentences}
+    return [line for line in lines if normalize.fold(line) not in folded]
+
+
+def split_sections(lines: Sequence[str], sections: Iterable[Section]) -> SplitPage:
+    """Cut `lines` at every line that is exactly one of the headings; drop each section's boilerplate.
+
+    A heading printed twice appends to the same section. Lines before the first heading are
+    the preamble (title, ids).
+    """
+    table = heading_table(sections)
+    preamble: list[str] = []
+    content: dict[str, list[str]] = {}
+    present: list[str] = []
+    current: Section | None = None
+    for line in lines:
+        section = table.get(normalize.fold(line))
+        if section is not None:
+            current = section
+            content.setdefault(section.key, [])
+            present.append(section.key)
+            continue
+        if current is None:
+            preamble.append(line)
+        elif not is_boilerplate(line, current.boilerplate):
+            content[current.key].append(line)
+    return SplitPage(preamble, content, tuple(present))
+
+
+def find_value(lines: Sequence[str], label: str) -> str | None:
+    """The value of the first "Label: value" line (label compared folded), else None."""
+    wanted = normalize.fold(label)
+    for line in lines:
+        head, separator, value = line.partition(":")
+        if separator and normalize.fold(head) == wanted:
+            return value.strip() or None
+    return None
+
+
+def paragraphs(lines: Sequence[str]) -> str | None:
+    """Lines of a text section as paragraphs joined by a blank line (the contract's rule)."""
+    cleaned = [text for line in lines if (text := normalize.clean_text(line))]
+    return "\n\n".join(cleaned) or None
+
+
+def looks_like_prose(line: str, min_words: int = 6) -> bool:
+    """A sentence rather than a name or label: several words, or it ends a sentence."""
+    text = line.strip()
+    return len(text.split()) >= min_words or text.endswith((".", "!", "?", "。"))
+
+
+def issue(field: str, message: str) -> ParseIssue:
+    return ParseIssue(field, message)
+
+
+def split_place(line: str) -> tuple[str | None, str | None, str | None]:
+    """(city, state, country) from "City, State, Country" / "City, Country" / "Country".
+
+    Parts that are postal codes (digits) are dropped. With two parts the first is the city:
+    ClinicalTrials.gov prints "City, Country" when a site has no state.
+    """
+    parts = [part.strip() for part in line.split(",") if part.strip()]
+    parts = [part for part in parts if not any(char.isdigit() for char in part)]
+    if not parts:
+        return None, None, None
+    if len(parts) == 1:
+        return None, None, parts[0]
+    if len(parts) == 2:
+        return parts[0], None, parts[1]
+    return parts[0], ", ".join(parts[1:-1]), parts[-1]

@@ -1,0 +1,102 @@
+"""Layout-specific behaviour of the aggregator parser (seed 004 layout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialmart.documents import Document, normalize_text
+from trialmart.sources import aggregator
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def page(text: str) -> Document:
+    text = normalize_text(text)
+    return Document("test.txt", Path("test.txt"), "0" * 64, len(text.encode()), "text", text)
+
+
+MINIMAL = """Image
+A Trial Title
+A Trial Title
+Completed
+Phase 4
+Powered by AI
+Overview
+Summary text.
+Eligibility
+Inclusion Criteria:
+  • Adults
+Study details
+    Gout
+NCT01234567
+Example Sponsor
+FAQs
+Learn more about clinical trials
+Add a private note
+"""
+
+
+def parse_one(text: str):
+    trials = list(aggregator.parse(page(text)))
+    assert len(trials) == 1
+    return trials[0]
+
+
+def test_minimal_page() -> None:
+    assert aggregator.detect(page(MINIMAL))
+    trial = parse_one(MINIMAL)
+    assert trial.brief_title == "A Trial Title"
+    assert trial.overall_status == "COMPLETED"
+    assert trial.phase == "PHASE4"
+    assert trial.sex is None and trial.minimum_age_years is None
+    assert trial.conditions == ("Gout",)
+    assert [(s.name, s.role) for s in trial.sponsors] == [("Example Sponsor", "LEAD")]
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [("INCLUSION", "Adults")]
+    assert trial.issues == ()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(GOLDEN.glob("*/*")) if p.suffix in (".txt", ".html") and p.parent.name != "aggregator"],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_not_detected_on_other_layouts(path: Path) -> None:
+    text = normalize_text(path.read_text(encoding="utf-8"))
+    assert not aggregator.detect(Document(path.name, path, "0" * 64, 1, "text", text))
+
+
+def test_unlabeled_date_is_not_loaded_but_recorded() -> None:
+    trial = parse_one(MINIMAL.replace("Example Sponsor\n", "Example Sponsor\n3 March 2024\n"))
+    assert trial.start_date is None and trial.last_update_date is None
+    assert [issue.field for issue in trial.issues] == ["study_details"]
+
+
+def test_no_nct_id_gives_no_trial() -> None:
+    assert list(aggregator.parse(page(MINIMAL.replace("NCT01234567", "unknown id")))) == []
+
+
+def test_eligibility_prose_without_headings_is_recorded() -> None:
+    trial = parse_one(MINIMAL.replace("Inclusion Criteria:\n  • Adults\n", "Adults who can consent.\n"))
+    assert trial.criteria == ()
+    assert [issue.field for issue in trial.issues] == ["criteria"]
+
+
+_SEED_LINES = [
+    normalize_text(path.read_text(encoding="utf-8")).split("\n")
+    for path in sorted((GOLDEN / "aggregator").glob("*.txt"))
+]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_never_raises_on_damaged_pages(data: st.DataObject) -> None:
+    """Lines dropped or shuffled (a truncated or re-ordered save) must not crash detect/parse."""
+    lines = data.draw(st.sampled_from(_SEED_LINES))
+    kept = data.draw(st.lists(st.sampled_from(lines), max_size=len(lines)))
+    document = page("\n".join(kept))
+    aggregator.detect(document)
+    list(aggregator.parse(document))

@@ -1,0 +1,174 @@
+"""Layout-specific behaviour of the bulleted registry parser (seed 001 layout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialmart.documents import Document, normalize_text
+from trialmart.sources import bulleted_registry
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def page(text: str) -> Document:
+    text = normalize_text(text)
+    return Document("test.txt", Path("test.txt"), "0" * 64, len(text.encode()), "text", text)
+
+
+MINIMAL = """Example Trial Title
+- Conditions
+- Lupus
+- Registration Number
+- NCT01234567
+- Lead Sponsor
+- Example Hospital
+Recruitment & Eligibility
+- Status
+- Recruiting
+- Target Recruitment
+- 30
+Study & Design
+- Study Type
+- INTERVENTIONAL
+"""
+
+
+def parse_one(text: str):
+    trials = list(bulleted_registry.parse(page(text)))
+    assert len(trials) == 1
+    return trials[0]
+
+
+def test_minimal_page_is_detected_and_parsed() -> None:
+    assert bulleted_registry.detect(page(MINIMAL))
+    trial = parse_one(MINIMAL)
+    assert trial.nct_id == "NCT01234567"
+    assert trial.brief_title == "Example Trial Title"
+    assert trial.overall_status == "RECRUITING"
+    assert trial.enrollment == 30
+    assert trial.enrollment_type is None  # "Target Recruitment" is the site's label, not a type
+    assert trial.conditions == ("Lupus",)
+    assert trial.criteria == ()
+    assert trial.issues == ()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(GOLDEN.glob("*/*")) if p.suffix in (".txt", ".html") and p.parent.name != "bulleted_registry"],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_not_detected_on_other_layouts(path: Path) -> None:
+    text = normalize_text(path.read_text(encoding="utf-8"))
+    assert not bulleted_registry.detect(Document(path.name, path, "0" * 64, 1, "text", text))
+
+
+def test_random_text_with_a_dash_list_is_not_detected() -> None:
+    text = "Shopping list\n- Status\n- Eggs\n- Sex\n- Conditions\n- Milk\n"
+    assert not bulleted_registry.detect(page(text))
+
+
+def test_no_nct_id_gives_no_trial() -> None:
+    text = MINIMAL.replace("NCT01234567", "ChiCTR2000012345")
+    assert list(bulleted_registry.parse(page(text))) == []
+
+
+def test_non_nct_registration_number_becomes_an_identifier_when_the_page_names_an_nct_id() -> None:
+    text = MINIMAL.replace("- NCT01234567", "- ChiCTR2000012345") + "- Brief Summary\nSee also NCT07654321.\n"
+    trial = parse_one(text)
+    assert trial.nct_id == "NCT07654321"
+    assert [identifier.identifier for identifier in trial.identifiers] == ["ChiCTR2000012345"]
+
+
+def test_unmapped_status_is_raw_with_an_issue() -> None:
+    trial = parse_one(MINIMAL.replace("- Recruiting", "- Ongoing"))
+    assert trial.overall_status is None
+    assert trial.overall_status_raw == "Ongoing"
+    assert [issue.field for issue in trial.issues] == ["overall_status"]
+
+
+def outcomes_of(table_lines: str):
+    return parse_one(MINIMAL + "- Primary Outcome Measures\n" + table_lines).outcomes
+
+
+def test_duration_inside_a_measure_is_not_a_time_frame() -> None:
+    (outcome,) = outcomes_of("Name Time Method Relapse rate at 12 months 12 months Defined by the BVAS score.\n")
+    assert outcome.measure == "Relapse rate at 12 months"
+    assert outcome.time_frame == "12 months"
+    assert outcome.description == "Defined by the BVAS score."
+
+
+def test_row_starting_on_a_new_line_is_a_new_measure() -> None:
+    outcomes = outcomes_of("Name Time Method Remission 6 months Complete or partial\nRelapse 12 months\n")
+    assert [(o.measure, o.time_frame, o.description) for o in outcomes] == [
+        ("Remission", "6 months", "Complete or partial"),
+        ("Relapse", "12 months", None),
+    ]
+
+
+def test_outcome_without_a_time_frame_is_kept_with_an_issue() -> None:
+    trial = parse_one(MINIMAL + "- Primary Outcome Measures\nName Time Method Overall survival\n")
+    assert [(o.measure, o.time_frame) for o in trial.outcomes] == [("Overall survival", None)]
+    assert [issue.field for issue in trial.issues] == ["outcomes.primary"]
+
+
+def test_arm_rows_use_the_listed_intervention_names() -> None:
+    text = MINIMAL.replace("- Registration Number", "- Interventions\n- Anti CD20 Antibody\n- Registration Number")
+    text += (
+        "- Arm && Interventions\nGroup Intervention Description Arm A Anti CD20 Antibody Given Monthly for a year.\n"
+    )
+    trial = parse_one(text)
+    (arm,) = trial.arms
+    assert arm.label == "Arm A"
+    assert arm.intervention_names == ("Anti CD20 Antibody",)
+    assert arm.description == "Given Monthly for a year."
+    assert [intervention.name for intervention in trial.interventions] == ["Anti CD20 Antibody"]
+
+
+def test_same_arm_with_two_descriptions_keeps_the_first_and_warns() -> None:
+    text = MINIMAL + (
+        "- Arm && Interventions\nGroup Intervention Description "
+        "Group I Drug One Patients take it daily. Group I Drug Two Patients take it weekly.\n"
+    )
+    trial = parse_one(text)
+    (arm,) = trial.arms
+    assert arm.intervention_names == ("Drug One", "Drug Two")
+    assert arm.description == "Patients take it daily."
+    assert [issue.field for issue in trial.issues] == ["arms"]
+
+
+def test_location_count_mismatch_is_recorded() -> None:
+    text = MINIMAL + "Trial Locations\n- Locations (2)\nOnly Hospital\n\U0001f1e8\U0001f1f3Beijing, China\n"
+    trial = parse_one(text)
+    assert len(trial.locations) == 1
+    assert [issue.field for issue in trial.issues] == ["locations"]
+
+
+def test_eligibility_blocks_are_inclusion_then_exclusion() -> None:
+    text = MINIMAL.replace("- 30\n", "- 30\n-\n- Adults; 2. Consent.\n-\n- Pregnancy.\n")
+    trial = parse_one(text)
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [
+        ("INCLUSION", "Adults"),
+        ("INCLUSION", "Consent."),
+        ("EXCLUSION", "Pregnancy."),
+    ]
+
+
+_SEED_LINES = [
+    normalize_text(path.read_text(encoding="utf-8")).split("\n")
+    for path in sorted((GOLDEN / "bulleted_registry").glob("*.txt"))
+]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_never_raises_on_damaged_pages(data: st.DataObject) -> None:
+    """Lines dropped or shuffled (a truncated or re-ordered save) must not crash detect/parse."""
+    lines = data.draw(st.sampled_from(_SEED_LINES))
+    kept = data.draw(st.lists(st.sampled_from(lines), max_size=len(lines)))
+    document = page("\n".join(kept))
+    bulleted_registry.detect(document)
+    list(bulleted_registry.parse(document))

@@ -1,0 +1,233 @@
+"""The ctgov_mirror layout: detection, value classification, empty sections, links."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from trialmart.documents import Document
+from trialmart.sources import ctgov_mirror
+from trialmart.sources._base import Section, drop_boilerplate, split_place, split_sections
+
+SEEDS = Path(__file__).resolve().parents[2] / "tests" / "golden" / "ctgov_mirror"
+BOILERPLATE = {section.key: section.boilerplate[0] for section in ctgov_mirror.SECTIONS if section.boilerplate}
+
+
+def document(text: str, kind: str = "text") -> Document:
+    return Document("page.txt", Path("page.txt"), "0" * 64, len(text), kind, text)
+
+
+def page(*blocks: str) -> str:
+    head = ["Some Trial Title", "NCT ID: NCT01234567", "Last Updated: 2024-10-29"]
+    return "\n".join(head + list(blocks))
+
+
+def section(heading: str, key: str, *values: str) -> str:
+    return "\n".join([heading, BOILERPLATE[key], *values])
+
+
+def parse_one(text: str):
+    trials = list(ctgov_mirror.parse(document(text)))
+    assert len(trials) == 1
+    return trials[0]
+
+
+def test_detects_the_seed_pages():
+    for path in sorted(SEEDS.glob("*.txt")):
+        assert ctgov_mirror.detect(document(path.read_text(encoding="utf-8"))), path.name
+
+
+def test_needs_the_id_lines_and_the_headings():
+    assert ctgov_mirror.detect(
+        document(page(section("Basic Information", "basic_information"), section("Sponsors", "sponsors")))
+    )
+    assert not ctgov_mirror.detect(document("NCT ID: NCT01234567\nBasic Information\nSponsors"))  # no Last Updated
+    assert not ctgov_mirror.detect(document(page("Nothing else here")))
+    assert not ctgov_mirror.detect(
+        document("Title\nNCT ID: NCT0123\nLast Updated: 2024-01-01\nBasic Information\nSponsors")
+    )
+
+
+def test_heading_with_only_boilerplate_is_empty_not_the_next_heading():
+    trial = parse_one(
+        page(
+            section("Brief Summary", "brief_summary"),
+            section("Detailed Description", "detailed_description"),
+            section("Conditions", "conditions"),
+            section("Basic Information", "basic_information", "RECRUITING"),
+        )
+    )
+    assert trial.brief_summary is None
+    assert trial.detailed_description is None
+    assert trial.conditions == ()
+    assert trial.overall_status == "RECRUITING"
+    assert trial.brief_title == "Some Trial Title"
+    assert trial.last_update_date == date(2024, 10, 29)
+
+
+def test_basic_information_values_are_classified_by_value_not_position():
+    trial = parse_one(
+        page(
+            section(
+                "Basic Information",
+                "basic_information",
+                "2025-10",
+                "PHASE2",
+                "INTERVENTIONAL",
+                "Unknown",
+                "40 participants",
+                "2027",
+            )
+        )
+    )
+    assert (trial.overall_status, trial.overall_status_raw) == ("UNKNOWN", "Unknown")
+    assert trial.phase == "PHASE2"
+    assert trial.study_type == "INTERVENTIONAL"
+    assert trial.enrollment == 40
+    assert (trial.start_date, trial.start_date_precision) == (date(2025, 10, 1), "MONTH")
+    assert (trial.completion_date, trial.completion_date_precision) == (date(2027, 1, 1), "YEAR")
+    assert trial.primary_completion_date is None
+    assert trial.issues == ()
+
+
+def test_ambiguous_status_keeps_the_wording_and_records_an_issue():
+    trial = parse_one(page(section("Basic Information", "basic_information", "Not Recruiting")))
+    assert trial.overall_status is None
+    assert trial.overall_status_raw == "Not Recruiting"
+    assert [issue.field for issue in trial.issues] == ["overall_status"]
+
+
+def test_unknown_values_become_issues_not_fields():
+    trial = parse_one(
+        page(
+            section("Basic Information", "basic_information", "RECRUITING", "Banana"),
+            section("Study Design", "study_design", "OTHER"),
+        )
+    )
+    assert [issue.field for issue in trial.issues] == ["basic_information", "study_design"]
+    assert trial.primary_purpose is None
+
+
+def test_study_results_statement_means_no_results_and_absence_means_unknown():
+    assert parse_one(page(section("Study Results", "study_results"))).has_results is False
+    assert parse_one(page(section("Basic Information", "basic_information"))).has_results is None
+
+
+def test_groups_link_interventions_by_name_and_skip_repeated_descriptions():
+    trial = parse_one(
+        page(
+            section(
+                "Study Groups",
+                "study_groups",
+                "Drug arm",
+                "Patients receive the study drug every week for a year.",
+                "Study drug",
+                "A tablet taken by mouth once a day with water.",
+                "Control arm",
+                "Patients receive usual care from their own doctor.",
+                "No interventions assigned to this group",
+            ),
+            section("Interventions", "interventions", "Study drug", "A tablet taken by mouth once a day with water."),
+        )
+    )
+    assert [(arm.label, arm.intervention_names) for arm in trial.arms] == [
+        ("Drug arm", ("Study drug",)),
+        ("Control arm", ()),
+    ]
+    assert trial.arms[0].description == "Patients receive the study drug every week for a year."
+    assert [(item.name, item.description) for item in trial.interventions] == [
+        ("Study drug", "A tablet taken by mouth once a day with water."),
+    ]
+
+
+def test_eligibility_tail_values_and_criteria():
+    trial = parse_one(
+        page(
+            section(
+                "Eligibility Criteria",
+                "eligibility",
+                "Inclusion Criteria",
+                "1. Adults",
+                "Exclusion Criteria",
+                "1. Pregnancy",
+                "6 Months",
+                "65 Years",
+                "FEMALE",
+                "Yes",
+            )
+        )
+    )
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [("INCLUSION", "Adults"), ("EXCLUSION", "Pregnancy")]
+    assert (trial.minimum_age_years, trial.minimum_age_raw) == (0.5, "6 Months")
+    assert (trial.maximum_age_years, trial.maximum_age_raw) == (65.0, "65 Years")
+    assert trial.sex == "FEMALE"
+    assert trial.healthy_volunteers is True
+
+
+def test_single_unlabeled_age_is_not_guessed():
+    trial = parse_one(
+        page(section("Eligibility Criteria", "eligibility", "Inclusion Criteria", "1. Adults", "18 Years", "ALL"))
+    )
+    assert trial.minimum_age_years is None and trial.maximum_age_years is None
+    assert "minimum_age_years" in [issue.field for issue in trial.issues]
+
+
+def test_sponsors_contacts_identifiers_locations():
+    trial = parse_one(
+        page(
+            section("Sponsors", "sponsors", "Big Pharma", "INDUSTRY", "Some University", "OTHER"),
+            section("Responsible Party", "responsible_party", "Jane Doe", "Professor"),
+            section("Central Contacts", "central_contacts", "John Roe", "+1 555 123 4567", "john@example.org"),
+            section(
+                "Locations",
+                "locations",
+                "City Hospital",
+                "Boston, Massachusetts, United States",
+                "Clinic B",
+                "Lyon, France",
+            ),
+            section(
+                "Other Identifiers",
+                "other_identifiers",
+                "ABC-1",
+                "Identifier Type: -",
+                "Identifier Source: org_study_id",
+                "2020-001234-56",
+                "Identifier Type: EudraCT Number",
+                "Identifier Source: secondary_id",
+            ),
+        )
+    )
+    assert [(s.name, s.role, s.agency_class) for s in trial.sponsors] == [
+        ("Big Pharma", "LEAD", "INDUSTRY"),
+        ("Some University", "COLLABORATOR", "OTHER"),
+    ]
+    assert [(c.name, c.role, c.detail) for c in trial.contacts] == [
+        ("Jane Doe", "RESPONSIBLE_PARTY", "Professor"),
+        ("John Roe", "CENTRAL_CONTACT", "+1 555 123 4567; john@example.org"),
+    ]
+    assert [(loc.facility, loc.city, loc.state, loc.country) for loc in trial.locations] == [
+        ("City Hospital", "Boston", "Massachusetts", "United States"),
+        ("Clinic B", "Lyon", None, "France"),
+    ]
+    assert [(i.identifier, i.identifier_type) for i in trial.identifiers] == [
+        ("ABC-1", "ORG_STUDY_ID"),
+        ("2020-001234-56", "SECONDARY_ID"),
+    ]
+
+
+def test_no_nct_id_means_no_trial():
+    assert list(ctgov_mirror.parse(document("Title\nLast Updated: 2024-01-01\nBasic Information"))) == []
+
+
+def test_base_helpers():
+    sections = (Section("a", ("Alpha",), ("Site text.",)), Section("b", ("Beta",)))
+    split = split_sections(["Title", "ALPHA", "site text", "one", "Beta", "two"], sections)
+    assert split.preamble == ["Title"]
+    assert split.sections == {"a": ["one"], "b": ["two"]}
+    assert drop_boilerplate(["Site text.", "kept"], ["site  TEXT."]) == ["kept"]
+    assert split_place("Shanghai, Shanghai Municipality, 200025, China") == (
+        "Shanghai",
+        "Shanghai Municipality",
+        "China",
+    )
