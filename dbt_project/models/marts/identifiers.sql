@@ -1,0 +1,24 @@
+with
+
+identifiers as (
+    select * from {{ ref('stg_raw__identifiers') }}
+),
+
+selected_records as (
+    select source_file, record_index, nct_id
+    from {{ ref('int_trial_records_ranked') }}
+    where is_selected_record
+),
+
+final as (
+    select
+        cast(selected_records.nct_id as varchar) as nct_id,
+        cast(identifiers.identifier as varchar) as identifier,
+        cast(identifiers.identifier_type as varchar) as identifier_type
+    from identifiers
+    inner join selected_records
+        on identifiers.source_file = selected_records.source_file
+        and identifiers.record_index = selected_records.record_index
+)
+
+select * from final

@@ -1,0 +1,25 @@
+with
+
+sponsors as (
+    select * from {{ ref('stg_raw__sponsors') }}
+),
+
+selected_records as (
+    select source_file, record_index, nct_id
+    from {{ ref('int_trial_records_ranked') }}
+    where is_selected_record
+),
+
+final as (
+    select
+        cast(selected_records.nct_id as varchar) as nct_id,
+        cast(sponsors.sponsor_name as varchar) as sponsor_name,
+        cast(sponsors.sponsor_role as varchar) as sponsor_role,
+        cast(sponsors.agency_class as varchar) as agency_class
+    from sponsors
+    inner join selected_records
+        on sponsors.source_file = selected_records.source_file
+        and sponsors.record_index = selected_records.record_index
+)
+
+select * from final
