@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from trialmart import load
 from trialmart.discover import discover
-from trialmart.documents import sha256_file
+from trialmart.documents import sha256_file, storable_source_file
 from trialmart.sources import parse_file
 
 
@@ -33,20 +33,23 @@ class Plan:
 
     @property
     def all_files(self) -> tuple[str, ...]:
-        return tuple(sorted(self.to_parse + self.unchanged))
+        """Every document in the raw folder, spelled as the staging tables store it."""
+        return tuple(sorted(storable_source_file(name) for name in self.to_parse + self.unchanged))
 
 
 def plan_run(raw_dir: Path, known: dict[str, str]) -> Plan:
     """Compare the raw folder with what the staging tables hold (by content hash)."""
     present = {path.relative_to(raw_dir).as_posix(): path for path in discover(raw_dir)}
+    # the staging tables hold names in their storable spelling (see storable_source_file)
+    stored_names = {storable_source_file(source_file) for source_file in present}
     to_parse, unchanged = [], []
     for source_file, path in present.items():
-        previous = known.get(source_file)
+        previous = known.get(storable_source_file(source_file))
         if previous is not None and _same_content(path, previous):
             unchanged.append(source_file)
         else:
             to_parse.append(source_file)
-    removed = sorted(set(known) - set(present))
+    removed = sorted(set(known) - stored_names)
     return Plan(tuple(to_parse), tuple(unchanged), tuple(removed))
 
 

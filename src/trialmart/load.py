@@ -20,6 +20,7 @@ from datetime import date, datetime, timezone
 import duckdb
 import pyarrow as pa
 
+from trialmart.documents import storable_source_file
 from trialmart.records import (
     Arm,
     Contact,
@@ -136,8 +137,9 @@ def documents_to_arrow(documents: Iterable[ParsedDocument], parsed_at: datetime 
         child.name: [name for name, _ in columns[child.name][3:]] for child in CHILD_TABLES
     }
     for document in documents:
+        source_file = storable_source_file(document.source_file)
         doc_rows = rows["documents"]
-        doc_rows["source_file"].append(document.source_file)
+        doc_rows["source_file"].append(source_file)
         doc_rows["content_sha256"].append(document.content_sha256)
         doc_rows["bytes"].append(document.bytes)
         doc_rows["source_family"].append(document.source_family)
@@ -147,7 +149,7 @@ def documents_to_arrow(documents: Iterable[ParsedDocument], parsed_at: datetime 
         doc_rows["first_nct_id"].append(document.trials[0].nct_id if document.trials else None)
         doc_rows["parsed_at"].append(parsed_at)
         for record_index, trial in enumerate(document.trials):
-            key = (document.source_file, record_index)
+            key = (source_file, record_index)
             trial_rows = rows["trials"]
             trial_rows["source_file"].append(key[0])
             trial_rows["record_index"].append(key[1])
@@ -180,7 +182,8 @@ def delete_documents(con: duckdb.DuckDBPyConnection, source_files: Sequence[str]
     """Remove every staging row that came from these files (changed or deleted documents)."""
     if not source_files:
         return
-    gone = pa.table({"source_file": pa.array(list(source_files), type=pa.string())})
+    stored = [storable_source_file(name) for name in source_files]
+    gone = pa.table({"source_file": pa.array(stored, type=pa.string())})
     con.register("_trialmart_gone", gone)
     try:
         for table in table_columns():

@@ -104,7 +104,11 @@ def parse_file(raw_dir: Path, path: Path, max_bytes: int) -> ParsedDocument:
         trials = tuple(FAMILIES[family].parse(document))
         if not trials:
             return ParsedDocument(
-                source_file, document.content_sha256, document.bytes, family, ParseStatus.REJECTED,
+                source_file,
+                document.content_sha256,
+                document.bytes,
+                family,
+                ParseStatus.REJECTED,
                 f"no trial found: the {family} layout matched but the document names no NCT id",
             )
         trials = _with_document_warnings(trials, document.warnings)
@@ -113,6 +117,10 @@ def parse_file(raw_dir: Path, path: Path, max_bytes: int) -> ParsedDocument:
     except Exception as error:
         where = f"{family} parser" if family else "parser"
         return ParsedDocument(
-            source_file, _safe_sha256(path), file_size(path), family, ParseStatus.REJECTED,
+            source_file,
+            _safe_sha256(path),
+            file_size(path),
+            family,
+            ParseStatus.REJECTED,
             f"{where} error: {type(error).__name__}: {error}",
         )
