@@ -86,6 +86,28 @@ def export(
         typer.echo(str(path))
 
 
+@app.command()
+def docs(
+    warehouse: Annotated[Path, typer.Option(help="Published warehouse whose build area holds the work database.")] = Path("data/warehouse.duckdb"),
+    work_dir: Annotated[Optional[Path], typer.Option(help="Build area of that warehouse. [default <warehouse dir>/.trialmart]")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the self-contained docs page.")] = Path("build/docs/index.html"),
+) -> None:
+    """Write the dbt docs of the marts as one self-contained HTML page (offline)."""
+    import shutil
+
+    from trialmart.settings import Settings
+    from trialmart.transform import run_dbt
+
+    settings = Settings(warehouse=warehouse, work_dir=work_dir)
+    if not settings.work_database.exists():
+        typer.echo(f"no work database at {settings.work_database}: run `trialmart run` first", err=True)
+        raise typer.Exit(1)
+    run_dbt(settings, "docs", "generate", "--static")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(settings.resolved_work_dir / "dbt" / "target" / "static_index.html", out)
+    typer.echo(str(out.resolve()))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 
