@@ -50,7 +50,7 @@ MARTS_CORRUPTIONS = (
     "update marts.trials set enrollment = -5 where nct_id = 'NCT05000010'",
     "delete from marts.source_documents where source_file = 'ctgov_mirror/NCT05000012.txt'",
     "update marts.trials set lead_sponsor = null",
-    "drop table marts.contacts",
+    "drop table marts.arm_interventions",
 )
 
 WARNING_ONLY_CORRUPTIONS = (
@@ -176,7 +176,7 @@ def test_report_is_self_contained_html(
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the report must not load external assets"
     assert "Checkpoint staging" in page and "Checkpoint marts" in page
     assert "FAILED" in page  # the summary's verdict for the corrupted marts
-    assert "NCT09999999" in page  # an example offending value
+    assert "NCT05000006" in page  # an example offending value (min age > max age)
 
 
 def test_frames_needing_expected_files_are_skipped_without_them(clean_warehouse: tuple[Path, list[str]]) -> None:
@@ -235,7 +235,6 @@ def test_marts_corruptions_fail_the_run(marts_failures: CheckpointResult) -> Non
 @pytest.mark.parametrize(
     ("expectation", "table", "column", "example"),
     [
-        ("orphan_arms", "marts.arms", "nct_id", "NCT09999999"),
         (
             "age_limits: expect_column_pair_values_a_to_be_greater_than_b",
             "marts.trials",
@@ -275,7 +274,7 @@ def test_count_mismatch_is_reported_only_for_the_wrong_column(marts_failures: Ch
 
 
 def test_a_missing_table_is_a_failure_not_a_crash(marts_failures: CheckpointResult) -> None:
-    outcome = find_failure(marts_failures, "orphan_contacts", "marts.contacts", "nct_id")
+    outcome = find_failure(marts_failures, "broken_arm_intervention_links", "marts.arm_interventions", "arm_id, intervention_id")
     assert outcome.severity == "critical"
     assert outcome.observed_value is not None and outcome.observed_value.startswith("error: SQL failed")
 
