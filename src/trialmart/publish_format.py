@@ -1,0 +1,132 @@
+"""Write the public marts into a DuckDB file that older DuckDB clients can open.
+
+The project builds with DuckDB 2.x, whose default storage format DuckDB 1.x cannot
+read ("database file with version number 69 ... can only read versions between 64 and
+68"). Analysts' tools (DBeaver's JDBC driver, the CLI, notebooks) often bundle DuckDB
+1.x, so the published copy is written with an explicit older STORAGE_VERSION:
+'v1.0.0' is readable by every DuckDB from 1.0 on (checked with DuckDB 1.5.6).
+
+Only schema `marts` is copied, with each table's own DDL, so primary keys, NOT NULL
+constraints, types and comments survive; views are materialised as tables. The file is
+written beside `target` under a temporary name and renamed into place, so a reader of
+`target` never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+from trialmart.export import MARTS_SCHEMA, _quote_identifier, _quote_literal
+
+PUBLISHED_ALIAS = "trialmart_publish"
+STORAGE_VERSION_PATTERN = re.compile(r"v\d+\.\d+\.\d+")
+
+
+def write_portable_copy(
+    source_con_or_path: duckdb.DuckDBPyConnection | Path | str,
+    target: Path,
+    storage_version: str = "v1.0.0",
+    keep_constraints: bool = True,
+) -> None:
+    """Copy schema `marts` of the work database into a new DuckDB file at `target`.
+
+    `source_con_or_path` is either an open connection whose current database holds the
+    marts (the pipeline's writer connection; it stays open) or a path, opened read-only.
+    keep_constraints=False drops primary keys and NOT NULL so DuckDB 1.0 can open the file.
+    """
+    if not STORAGE_VERSION_PATTERN.fullmatch(storage_version):
+        raise ValueError(f"storage_version must look like 'v1.0.0', got {storage_version!r}")
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    _remove_database_files(temporary)
+
+    owns_connection = not isinstance(source_con_or_path, duckdb.DuckDBPyConnection)
+    con = duckdb.connect(str(source_con_or_path), read_only=True) if owns_connection else source_con_or_path
+    assert isinstance(con, duckdb.DuckDBPyConnection)
+    previous_database = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
+    try:
+        # read_write: a source opened read-only would otherwise attach the new file read-only too
+        con.execute(
+            f"attach {_quote_literal(str(temporary))} as {PUBLISHED_ALIAS} "
+            f"(read_write, storage_version {_quote_literal(storage_version)})"
+        )
+        try:
+            _copy_schema(con, previous_database, keep_constraints)
+            con.execute(f"checkpoint {PUBLISHED_ALIAS}")
+        finally:
+            con.execute(f"use {_quote_identifier(previous_database)}")
+            con.execute(f"detach {PUBLISHED_ALIAS}")
+        os.replace(temporary, target)
+    except BaseException:
+        _remove_database_files(temporary)
+        raise
+    finally:
+        if owns_connection:
+            con.close()
+
+
+def _copy_schema(con: duckdb.DuckDBPyConnection, source_database: str, keep_constraints: bool) -> None:
+    source = _quote_identifier(source_database)
+    tables = con.execute(
+        """
+        select table_name, sql, comment from duckdb_tables()
+        where database_name = ? and schema_name = ? order by table_name
+        """,
+        [source_database, MARTS_SCHEMA],
+    ).fetchall()
+    views = con.execute(
+        """
+        select view_name, comment from duckdb_views()
+        where database_name = ? and schema_name = ? and not internal order by view_name
+        """,
+        [source_database, MARTS_SCHEMA],
+    ).fetchall()
+    if not tables and not views:
+        raise ValueError(f"database {source_database} has no schema {MARTS_SCHEMA} to publish")
+
+    # The tables' own DDL says `CREATE TABLE marts.<name>(...)`; run with the new file as the
+    # default database, it creates the table there with the same columns and constraints.
+    con.execute(f"use {PUBLISHED_ALIAS}")
+    con.execute(f"create schema if not exists {MARTS_SCHEMA}")
+    for table_name, create_sql, comment in tables:
+        name = f"{MARTS_SCHEMA}.{_quote_identifier(table_name)}"
+        if keep_constraints:
+            con.execute(create_sql)
+            con.execute(f"insert into {PUBLISHED_ALIAS}.{name} select * from {source}.{name}")
+        else:
+            con.execute(f"create table {PUBLISHED_ALIAS}.{name} as select * from {source}.{name}")
+        _copy_comments(con, source_database, table_name, name, comment)
+    for view_name, comment in views:
+        name = f"{MARTS_SCHEMA}.{_quote_identifier(view_name)}"
+        con.execute(f"create table {PUBLISHED_ALIAS}.{name} as select * from {source}.{name}")
+        _copy_comments(con, source_database, view_name, name, comment)
+
+
+def _copy_comments(
+    con: duckdb.DuckDBPyConnection, source_database: str, table_name: str, name: str, comment: str | None
+) -> None:
+    """dbt's persisted descriptions live in comments; SQL clients show them, so keep them."""
+    if comment:
+        con.execute(f"comment on table {PUBLISHED_ALIAS}.{name} is {_quote_literal(comment)}")
+    column_comments = con.execute(
+        """
+        select column_name, comment from duckdb_columns()
+        where database_name = ? and schema_name = ? and table_name = ? and comment is not null
+        """,
+        [source_database, MARTS_SCHEMA, table_name],
+    ).fetchall()
+    for column_name, column_comment in column_comments:
+        con.execute(
+            f"comment on column {PUBLISHED_ALIAS}.{name}.{_quote_identifier(column_name)} "
+            f"is {_quote_literal(column_comment)}"
+        )
+
+
+def _remove_database_files(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
