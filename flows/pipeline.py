@@ -30,7 +30,7 @@ from trialmart.load import create_staging_tables, known_documents  # noqa: E402
 from trialmart.publish import publish  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
 from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
-from trialmart.transform import run_dbt  # noqa: E402
+from trialmart.transform import build_marts  # noqa: E402
 
 
 class RunFailed(RuntimeError):
@@ -119,7 +119,7 @@ def validate_task(settings: Settings, checkpoint: str, expected_source_files: tu
 
 @task(name="transform", retries=1, retry_delay_seconds=3, cache_policy=NO_CACHE)
 def transform_task(settings: Settings) -> None:
-    outcome = run_dbt(settings, "build")
+    outcome = build_marts(settings)
     get_run_logger().info("dbt build: %d models, %d tests in %.1fs", outcome.models, outcome.tests, outcome.seconds)
 
 

@@ -10,6 +10,7 @@ and the n_* counts of marts.trials.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -193,7 +194,8 @@ def _staging_documents() -> list[ParsedDocument]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+def dbt_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs the full `dbt build` (models, data tests and unit tests) once; returns the work folder."""
     work = tmp_path_factory.mktemp("dbt_work")
     database = work / "work.duckdb"
     with duckdb.connect(str(database)) as con:
@@ -206,7 +208,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
         "DBT_VERSION_CHECK": "false",
         "DO_NOT_TRACK": "1",
     }
-    # exactly the pipeline's invocation
+    # the pipeline's invocation, except that the unit tests run here too (the pipeline skips them)
     command = [
         dbt,
         "build",
@@ -221,7 +223,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
     ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    con = duckdb.connect(str(database), read_only=True)
+    return work
+
+
+@pytest.fixture(scope="module")
+def warehouse(dbt_work: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(dbt_work / "work.duckdb"), read_only=True)
     yield con
     con.close()
 
@@ -419,3 +426,84 @@ def test_marts_have_the_contract_types(warehouse):
     assert types["healthy_volunteers"] == "BOOLEAN"
     assert types["n_arms"] == "INTEGER"
     assert _rows(warehouse, "select count(*) from marts.dq_results") == [(0,)]
+
+
+def test_build_ran_the_unit_tests_and_one_structural_test_per_mart(dbt_work: Path):
+    results = json.loads((dbt_work / "dbt" / "target" / "run_results.json").read_text())
+    statuses = {result["unique_id"]: result["status"] for result in results["results"]}
+    unit_tests = [node for node in statuses if node.startswith("unit_test.")]
+    assert len(unit_tests) == 2
+    checked_marts = {node.split(".")[2].removeprefix("mart_checks_") for node in statuses if node.startswith("test.")}
+    contract_marts = {
+        "trials", "arms", "interventions", "arm_interventions", "outcomes", "conditions",
+        "eligibility_criteria", "sponsors", "locations", "identifiers", "related_trials",
+        "contacts", "source_documents",
+    }  # fmt: skip
+    assert contract_marts <= checked_marts
+    assert set(statuses.values()) == {"success", "pass"}
+
+
+def _mart_check_failures(dbt_work: Path, tmp_path: Path, mart: str, corruption: list[str]) -> list[tuple]:
+    """Corrupt a copy of the built database, then run the mart's compiled structural test on it."""
+    # same file name, so the catalog name ("work") the compiled SQL uses still resolves
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(dbt_work / "work.duckdb", copy)
+    compiled = next((dbt_work / "dbt" / "target" / "compiled").rglob(f"mart_checks_{mart}.sql"))
+    with duckdb.connect(str(copy)) as con:
+        for statement in corruption:
+            con.execute(statement)
+        return con.execute(compiled.read_text()).fetchall()
+
+
+def test_structural_checks_pass_on_the_built_marts(dbt_work: Path, tmp_path: Path):
+    assert _mart_check_failures(dbt_work, tmp_path, "arms", []) == []
+
+
+def test_structural_checks_name_the_column_and_the_bad_value(dbt_work: Path, tmp_path: Path):
+    failures = _mart_check_failures(
+        dbt_work,
+        tmp_path,
+        "arms",
+        [
+            "update marts.arms set arm_type = 'NOT_A_CODE', label = null where arm_id = 'NCT11111111:arm:1'",
+            "insert into marts.arms select arm_id, 'NCT00000000', arm_ordinal, label, arm_type, description "
+            "from marts.arms where arm_id = 'NCT11111111:arm:2'",
+        ],
+    )
+    by_check = {(check, column): (value, n_rows, message) for check, column, value, n_rows, message in failures}
+    assert by_check[("accepted_values", "arm_type")] == (
+        "NOT_A_CODE",
+        1,
+        "marts.arms.arm_type = 'NOT_A_CODE' is not an accepted code (1 rows)",
+    )
+    assert by_check[("not_null", "label")][1:] == (1, "marts.arms.label is NULL (1 rows)")
+    assert by_check[("unique", "arm_id")][:2] == ("NCT11111111:arm:2", 2)
+    assert by_check[("relationships", "nct_id")] == (
+        "NCT00000000",
+        1,
+        "marts.arms.nct_id = 'NCT00000000' has no parent in marts.trials.nct_id (1 rows)",
+    )
+    assert len(failures) == 4
+
+
+def test_combined_key_check_reports_the_duplicate_combination(dbt_work: Path, tmp_path: Path):
+    failures = _mart_check_failures(
+        dbt_work,
+        tmp_path,
+        "eligibility_criteria",
+        [
+            "insert into marts.eligibility_criteria select * from marts.eligibility_criteria "
+            "where nct_id = 'NCT11111111' and criterion_type = 'EXCLUSION' and criterion_ordinal = 2"
+        ],
+    )
+    assert failures == [
+        (
+            "unique_combination",
+            "nct_id+criterion_type+criterion_ordinal",
+            "NCT11111111 | EXCLUSION | 2",
+            2,
+            "marts.eligibility_criteria.nct_id+criterion_type+criterion_ordinal = 'NCT11111111 | EXCLUSION | 2' "
+            "is not unique (2 rows)",
+        )
+    ]
+
