@@ -18,7 +18,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS ?= false
 
 .PHONY: run test test-fast install browser duckdb1 bench dashboard docs export lint lock \
-        server pool deploy worker clean help
+        server pool deploy worker trigger clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -83,6 +83,9 @@ deploy: $(STAMP)  ## register the deployments of prefect.yaml with the server
 
 worker: $(STAMP)  ## start a worker on the pool (foreground)
 	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/prefect worker start --pool trialmart-process
+
+trigger: $(STAMP)  ## run the daily deployment now and watch it (needs make server + make worker)
+	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/prefect deployment run 'trialmart/daily' --watch
 
 clean:  ## remove the warehouse, the build area and caches (not .venv)
 	rm -rf data/warehouse.duckdb data/.trialmart data/export build .pytest_cache
