@@ -26,17 +26,30 @@ def realdata_run(tmp_path_factory):
 
 
 def test_only_files_that_are_not_records_are_rejected(realdata_run):
-    rejected = {row[0]: row[1] for row in realdata_run.query(
-        "select source_file, message from marts.source_documents where parse_status = 'REJECTED'")}
+    rejected = {
+        row[0]: row[1]
+        for row in realdata_run.query(
+            "select source_file, message from marts.source_documents where parse_status = 'REJECTED'"
+        )
+    }
     assert set(rejected) == NOT_RECORDS
     assert all("not a trial page" in message for message in rejected.values())
 
 
 def test_marts_agree_with_the_official_records(realdata_run):
     completed = subprocess.run(
-        [sys.executable, str(REPOSITORY / "benchmarks" / "compare_realdata.py"),
-         "--warehouse", str(realdata_run.warehouse), "--realdata", str(REALDATA), "--threshold", "99.5"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            str(REPOSITORY / "benchmarks" / "compare_realdata.py"),
+            "--warehouse",
+            str(realdata_run.warehouse),
+            "--realdata",
+            str(REALDATA),
+            "--threshold",
+            "99.5",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "trials missing from the warehouse: 0" in completed.stdout
