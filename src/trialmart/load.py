@@ -106,16 +106,62 @@ def table_columns() -> dict[str, list[tuple[str, type]]]:
     return columns
 
 
+# (size, mtime) of each file when it was parsed, with the hash of the bytes read then: lets the
+# planner skip re-hashing a file whose size and mtime have not moved (rule in trialmart.extract).
+# Bookkeeping of the loader only: not a dbt source, not part of the warehouse contract.
+FINGERPRINTS_TABLE = "file_fingerprints"
+FINGERPRINT_COLUMNS: list[tuple[str, type]] = [
+    ("source_file", str),
+    ("bytes", int),
+    ("mtime_ns", int),
+    ("content_sha256", str),
+]
+
+
 def create_staging_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
-    for table, columns in table_columns().items():
+    for table, columns in [*table_columns().items(), (FINGERPRINTS_TABLE, FINGERPRINT_COLUMNS)]:
         ddl = ", ".join(f'"{name}" {_SQL_TYPES[kind]}' for name, kind in columns)
         con.execute(f"create table if not exists {SCHEMA}.{table} ({ddl})")
 
 
-def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """source_file -> content_sha256 of what the staging tables hold now."""
-    return dict(con.execute(f"select source_file, content_sha256 from {SCHEMA}.documents").fetchall())
+class KnownDocuments(dict[str, str]):
+    """source_file -> content_sha256 of what the staging tables hold now.
+
+    ``fingerprints`` maps source_file -> (bytes, mtime_ns) recorded when that same content
+    was read, for the files that have one; callers that only need the hashes ignore it.
+    """
+
+    def __init__(self, hashes: dict[str, str], fingerprints: dict[str, tuple[int, int]] | None = None):
+        super().__init__(hashes)
+        self.fingerprints: dict[str, tuple[int, int]] = fingerprints or {}
+
+
+def known_documents(con: duckdb.DuckDBPyConnection) -> KnownDocuments:
+    """source_file -> content_sha256 of what the staging tables hold now (with file fingerprints)."""
+    hashes = dict(con.execute(f"select source_file, content_sha256 from {SCHEMA}.documents").fetchall())
+    fingerprints: dict[str, tuple[int, int]] = {}
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [SCHEMA, FINGERPRINTS_TABLE],
+    ).fetchone()[0]
+    if exists:
+        # only a fingerprint taken of the content the staging tables hold counts
+        rows = con.execute(
+            f"select f.source_file, f.bytes, f.mtime_ns from {SCHEMA}.{FINGERPRINTS_TABLE} f "
+            f"join {SCHEMA}.documents d on d.source_file = f.source_file and d.content_sha256 = f.content_sha256"
+        ).fetchall()
+        fingerprints = {source_file: (size, mtime_ns) for source_file, size, mtime_ns in rows}
+    return KnownDocuments(hashes, fingerprints)
+
+
+def fingerprints_to_arrow(rows: Sequence[tuple[str, int, int, str]]) -> pa.Table:
+    """(source_file, bytes, mtime_ns, content_sha256) rows as a raw.file_fingerprints batch."""
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in FINGERPRINT_COLUMNS]
+    return pa.Table.from_arrays(
+        [pa.array(list(values), type=_ARROW_TYPES[kind]) for values, (_, kind) in zip(columns, FINGERPRINT_COLUMNS, strict=True)],
+        names=[name for name, _ in FINGERPRINT_COLUMNS],
+    )
 
 
 def _arrow_table(table: str, rows: dict[str, list]) -> pa.Table:
@@ -186,7 +232,7 @@ def delete_documents(con: duckdb.DuckDBPyConnection, source_files: Sequence[str]
     gone = pa.table({"source_file": pa.array(stored, type=pa.string())})
     con.register("_trialmart_gone", gone)
     try:
-        for table in table_columns():
+        for table in [*table_columns(), FINGERPRINTS_TABLE]:
             con.execute(f"delete from {SCHEMA}.{table} where source_file in (select source_file from _trialmart_gone)")
     finally:
         con.unregister("_trialmart_gone")
