@@ -11,8 +11,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from trialmart.environment import apply_offline_defaults
 
@@ -79,10 +79,22 @@ def _parse_on_dask(settings: Settings, source_files: tuple[str, ...]) -> Iterato
     yield from parse_on_dask()
 
 
+@dataclass
+class Extracted:
+    plan: Plan
+    stats: LoadStats
+    plan_seconds: float
+
+
 @flow(name="trialmart-extract-load")
-def extract_and_load(settings: Settings, plan: Plan) -> LoadStats:
-    """Parse new and changed documents (concurrently) and load them as the single writer."""
+def extract_and_load(settings: Settings) -> Extracted:
+    """Plan against the staging tables, parse new and changed documents concurrently, and load
+    them as the single writer. (The plan is made here, not passed in: a flow's parameters go to
+    the Prefect API, which refuses them over 512 KB, and 100,000 file names are more.)"""
     logger = get_run_logger()
+    started = time.perf_counter()
+    plan = plan_task(settings)
+    plan_seconds = time.perf_counter() - started
     total = len(plan.to_parse)
     logger.info("%d documents to parse, %d unchanged, %d removed", total, len(plan.unchanged), len(plan.removed))
     if settings.dask_address:
@@ -108,11 +120,14 @@ def extract_and_load(settings: Settings, plan: Plan) -> LoadStats:
             yield batch
 
     with work_connection(settings) as con:
-        return load_batches(con, with_progress(parsed), plan.to_parse + plan.removed)
+        stats = load_batches(con, with_progress(parsed), plan.to_parse + plan.removed)
+    return Extracted(plan, stats, plan_seconds)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_task(settings: Settings, checkpoint: str, expected_source_files: tuple[str, ...]) -> quality.CheckpointResult:
+def validate_task(
+    settings: Settings, checkpoint: str, expected_source_files: tuple[str, ...]
+) -> quality.CheckpointResult:
     with work_connection(settings) as con:
         return quality.run_checkpoint(con, checkpoint, expected_source_files=expected_source_files)
 
@@ -130,7 +145,9 @@ def store_results_task(settings: Settings, results: list[quality.CheckpointResul
         quality.store_results(con, results, summary.run_id, run_at)
         # marts.dq_results is rebuilt from raw.dq_results by every dbt build; rows of checks
         # that ran after this run's build are appended so the published history is complete
-        if con.execute("select count(*) from information_schema.tables where table_schema='marts' and table_name='dq_results'").fetchone()[0]:
+        if con.execute(
+            "select count(*) from information_schema.tables where table_schema='marts' and table_name='dq_results'"
+        ).fetchone()[0]:
             con.execute(
                 "insert into marts.dq_results by name select * from raw.dq_results where run_id = ?",
                 [summary.run_id],
@@ -172,14 +189,19 @@ def trialmart(
 ) -> RunSummary:
     """Parse every document under `raw_dir` and publish validated marts to `warehouse`."""
     overrides = {
-        "raw_dir": raw_dir, "warehouse": warehouse, "work_dir": work_dir, "strict": strict,
-        "workers": workers, "dask_address": dask_address, "max_document_bytes": max_document_bytes,
+        "raw_dir": raw_dir,
+        "warehouse": warehouse,
+        "work_dir": work_dir,
+        "strict": strict,
+        "workers": workers,
+        "dask_address": dask_address,
+        "max_document_bytes": max_document_bytes,
     }
     settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
     logger = get_run_logger()
     summary = RunSummary(
         run_id=uuid.uuid4().hex[:12],
-        started_at=datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds"),
+        started_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         raw_dir=str(settings.raw_dir),
         warehouse=str(settings.warehouse),
     )
@@ -191,20 +213,20 @@ def trialmart(
     def finish(failure: str | None) -> RunSummary:
         summary.outcome = "FAILED" if failure else "SUCCEEDED"
         summary.failure = failure
-        create_markdown_artifact(key="trialmart-run-summary", markdown=summary.to_markdown(), description="trialmart run summary")
+        create_markdown_artifact(
+            key="trialmart-run-summary", markdown=summary.to_markdown(), description="trialmart run summary"
+        )
         logger.info("\n%s", summary.to_text())
         if failure:
             raise RunFailed(failure, summary)
         return summary
 
     started = time.perf_counter()
-    plan = plan_task(settings)
+    extracted = extract_and_load(settings)
+    plan, stats = extracted.plan, extracted.stats
     summary.unchanged, summary.removed = len(plan.unchanged), len(plan.removed)
-    stage("discover", started)
-
-    started = time.perf_counter()
-    stats = extract_and_load(settings, plan)
     summary.parsed_this_run = stats.documents
+    summary.stage_seconds["discover"] = round(extracted.plan_seconds, 3)
     summary.stage_seconds["parse (cpu, summed)"] = round(stats.parse_seconds, 3)
     summary.stage_seconds["load"] = round(stats.load_seconds, 3)
     stage("extract+load", started)

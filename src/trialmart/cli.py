@@ -33,7 +33,14 @@ def run(
     summary_json: Annotated[Optional[Path], typer.Option(help="Also write the run summary as JSON to this file.")] = None,
 ) -> None:
     """Run the whole pipeline: parse, load, dbt, validate, publish."""
+    import threading
+
+    from trialmart import quality
+
     from flows.pipeline import RunFailed, trialmart
+
+    # the flow first waits for Prefect's temporary server to start: import GX meanwhile
+    threading.Thread(target=quality.warm_up, name="gx-warm-up", daemon=True).start()
 
     try:
         summary = trialmart(

@@ -13,14 +13,18 @@ import html
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from trialmart.records import DatePrecision
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str | None) -> str:
-    """Lower-case key with every run of non-alphanumerics collapsed to one space."""
+    """Lower-case key with every run of non-alphanumerics collapsed to one space.
+
+    Cached: the same headings, boilerplate sentences and codes are folded on every page."""
     if text is None:
         return ""
     return _NON_WORD.sub(" ", text.lower()).strip()

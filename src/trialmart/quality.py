@@ -249,6 +249,13 @@ def _resolved_kwargs(kwargs: Mapping[str, Any], today: date) -> dict[str, Any]:
 # --- running with GX -----------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Import GX ahead of time (several seconds of CPU), e.g. in a thread while the run waits
+    for Prefect's server; a later import in another thread waits for this one to finish."""
+    import great_expectations  # noqa: F401
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: F401
+
+
 @cache
 def _batch_definition() -> Any:
     """One ephemeral GX context per process (creating it is the slow part), progress bars off."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialmart import normalize
 from trialmart.records import ParseIssue
@@ -48,7 +49,12 @@ def heading_table(sections: Iterable[Section]) -> dict[str, Section]:
 
 def is_boilerplate(line: str, sentences: Iterable[str]) -> bool:
     key = normalize.fold(line)
-    return bool(key) and any(key == normalize.fold(sentence) for sentence in sentences)
+    return bool(key) and key in _folded(tuple(sentences))
+
+
+@lru_cache(maxsize=256)
+def _folded(sentences: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize.fold(sentence) for sentence in sentences)
 
 
 def drop_boilerplate(lines: Sequence[str], sentences: Iterable[str]) -> list[str]:
