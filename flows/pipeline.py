@@ -58,7 +58,7 @@ def plan_task(settings: Settings) -> Plan:
     with work_connection(settings) as con:
         create_staging_tables(con)
         known = known_documents(con)
-    return plan_run(settings.raw_dir.resolve(), known)
+    return plan_run(settings.raw_dir.resolve(), known, trust_file_times=settings.trust_file_times)
 
 
 @task(name="parse-batch", cache_policy=NO_CACHE)

@@ -51,21 +51,18 @@ class Plan:
 # 3. Racy files: a fingerprint is only recorded when the file's mtime is at least
 #    RACY_SECONDS older than the moment it was read, so an edit in the same clock tick
 #    as the read cannot hide behind an unchanged mtime.
-# TRIALMART_ALWAYS_HASH=1 turns the fast path off (every known file is hashed).
+# The fast path is off by default (every known file is hashed: the content decides);
+# Settings.trust_file_times (TRIALMART_TRUST_FILE_TIMES=1) turns it on.
 RACY_SECONDS = 2.0
 HASH_THREADS = 8  # hashlib and file reads release the GIL: threads overlap I/O and hashing
 
 
-def _fast_path_enabled() -> bool:
-    return os.environ.get("TRIALMART_ALWAYS_HASH", "").strip().lower() not in ("1", "true", "yes")
-
-
-def plan_run(raw_dir: Path, known: dict[str, str]) -> Plan:
+def plan_run(raw_dir: Path, known: dict[str, str], *, trust_file_times: bool = False) -> Plan:
     """Compare the raw folder with what the staging tables hold (by content hash)."""
     present = {path.relative_to(raw_dir).as_posix(): path for path in discover(raw_dir)}
     # the staging tables hold names in their storable spelling (see storable_source_file)
     stored_names = {source_file: storable_source_file(source_file) for source_file in present}
-    fingerprints: dict[str, tuple[int, int]] = getattr(known, "fingerprints", {}) if _fast_path_enabled() else {}
+    fingerprints: dict[str, tuple[int, int]] = getattr(known, "fingerprints", {}) if trust_file_times else {}
     unchanged_set: set[str] = set()
     to_hash: list[tuple[str, Path, str]] = []
     for source_file, path in present.items():

@@ -19,13 +19,21 @@ class Settings(BaseSettings):
     work_dir: Path | None = Field(
         None, description="build area (work database, dbt target, reports); default: <warehouse dir>/.trialmart"
     )
-    max_document_bytes: int = Field(32 * 1024 * 1024, description="text/HTML/JSON/XML files above this are rejected; zips are streamed")
+    max_document_bytes: int = Field(
+        32 * 1024 * 1024, description="text/HTML/JSON/XML files above this are rejected; zips are streamed"
+    )
     workers: int = Field(max(1, os.cpu_count() or 1), description="parser processes for large corpora")
     parallel_threshold: int = Field(400, description="below this many documents to parse, parse in-process")
     batch_size: int = Field(1000, description="documents per parse task and per load batch")
     strict: bool = Field(False, description="exit non-zero when any document is rejected")
+    trust_file_times: bool = Field(
+        False,
+        description="skip hashing a known file whose size and mtime are those recorded when its content was read",
+    )
     dask_address: str | None = Field(None, description="run the parse stage on this Dask scheduler (tcp://host:port)")
-    storage_version: str = Field("v1.0.0", description="DuckDB storage format of the published file (readable by DuckDB >= 1.0)")
+    storage_version: str = Field(
+        "v1.0.0", description="DuckDB storage format of the published file (readable by DuckDB >= 1.0)"
+    )
     dbt_project_dir: Path = Field(REPOSITORY_ROOT / "dbt_project")
 
     @property
