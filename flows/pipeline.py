@@ -30,7 +30,7 @@ from trialmart.load import create_staging_tables, known_documents  # noqa: E402
 from trialmart.publish import publish  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
 from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
-from trialmart.transform import build_marts  # noqa: E402
+from trialmart.transform import TransformError, build_marts  # noqa: E402
 
 
 class RunFailed(RuntimeError):
@@ -242,8 +242,12 @@ def trialmart(
         failure = "critical staging checks failed:\n" + staging_check.failure_message()
     else:
         started = time.perf_counter()
-        transform_task(settings)
+        try:
+            transform_task(settings)
+        except TransformError as error:  # a failed dbt test or model: report it like a failed check
+            failure = str(error)
         stage("dbt build", started)
+    if failure is None:
         started = time.perf_counter()
         marts_check = validate_task(settings, "marts", plan.all_files)
         results.append(marts_check)
