@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         rows = warehouse_rows(arguments.warehouse)
-    except Exception as error:  # noqa: BLE001 - any failure to read is reported the same way
+    except Exception as error:
         print(f"cannot read {arguments.warehouse}: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
 

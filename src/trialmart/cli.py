@@ -23,21 +23,42 @@ app = typer.Typer(
 
 @app.command()
 def run(
-    raw_dir: Annotated[Optional[Path], typer.Option(help="Folder of raw documents (read recursively). [env TRIALMART_RAW_DIR; default data/raw]")] = None,
-    warehouse: Annotated[Optional[Path], typer.Option(help="Published DuckDB file analysts open. [env TRIALMART_WAREHOUSE; default data/warehouse.duckdb]")] = None,
-    work_dir: Annotated[Optional[Path], typer.Option(help="Build area: work database, dbt target, reports. [default <warehouse dir>/.trialmart]")] = None,
-    strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when any document is rejected.")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Parser processes for large corpora. [default: CPU count]")] = None,
-    dask_address: Annotated[Optional[str], typer.Option(help="Run the parse stage on this Dask scheduler, e.g. tcp://127.0.0.1:8786.")] = None,
-    max_document_bytes: Annotated[Optional[int], typer.Option(help="Reject text/HTML/JSON/XML files larger than this. [default 32 MiB]")] = None,
-    summary_json: Annotated[Optional[Path], typer.Option(help="Also write the run summary as JSON to this file.")] = None,
+    raw_dir: Annotated[
+        Optional[Path],
+        typer.Option(help="Folder of raw documents (read recursively). [env TRIALMART_RAW_DIR; default data/raw]"),
+    ] = None,
+    warehouse: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Published DuckDB file analysts open. [env TRIALMART_WAREHOUSE; default data/warehouse.duckdb]"
+        ),
+    ] = None,
+    work_dir: Annotated[
+        Optional[Path],
+        typer.Option(help="Build area: work database, dbt target, reports. [default <warehouse dir>/.trialmart]"),
+    ] = None,
+    strict: Annotated[
+        Optional[bool],
+        typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when any document is rejected."),
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Parser processes for large corpora. [default: CPU count]")
+    ] = None,
+    dask_address: Annotated[
+        Optional[str], typer.Option(help="Run the parse stage on this Dask scheduler, e.g. tcp://127.0.0.1:8786.")
+    ] = None,
+    max_document_bytes: Annotated[
+        Optional[int], typer.Option(help="Reject text/HTML/JSON/XML files larger than this. [default 32 MiB]")
+    ] = None,
+    summary_json: Annotated[
+        Optional[Path], typer.Option(help="Also write the run summary as JSON to this file.")
+    ] = None,
 ) -> None:
     """Run the whole pipeline: parse, load, dbt, validate, publish."""
     import threading
 
-    from trialmart import quality
-
     from flows.pipeline import RunFailed, trialmart
+    from trialmart import quality
 
     # the flow first waits for Prefect's temporary server to start: import GX meanwhile
     threading.Thread(target=quality.warm_up, name="gx-warm-up", daemon=True).start()
@@ -95,9 +116,15 @@ def export(
 
 @app.command()
 def docs(
-    warehouse: Annotated[Path, typer.Option(help="Published warehouse whose build area holds the work database.")] = Path("data/warehouse.duckdb"),
-    work_dir: Annotated[Optional[Path], typer.Option(help="Build area of that warehouse. [default <warehouse dir>/.trialmart]")] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the self-contained docs page.")] = Path("build/docs/index.html"),
+    warehouse: Annotated[
+        Path, typer.Option(help="Published warehouse whose build area holds the work database.")
+    ] = Path("data/warehouse.duckdb"),
+    work_dir: Annotated[
+        Optional[Path], typer.Option(help="Build area of that warehouse. [default <warehouse dir>/.trialmart]")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the self-contained docs page.")] = Path(
+        "build/docs/index.html"
+    ),
 ) -> None:
     """Write the dbt docs of the marts as one self-contained HTML page (offline)."""
     import shutil

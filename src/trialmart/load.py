@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
@@ -98,11 +98,11 @@ DOCUMENT_COLUMNS: list[tuple[str, type]] = [
 def table_columns() -> dict[str, list[tuple[str, type]]]:
     """Column names and Python types of every staging table."""
     columns: dict[str, list[tuple[str, type]]] = {"documents": DOCUMENT_COLUMNS}
-    columns["trials"] = _KEY_COLUMNS + [("source_family", str)] + _scalar_fields(Trial)
+    columns["trials"] = [*_KEY_COLUMNS, ("source_family", str), *_scalar_fields(Trial)]
     for child in CHILD_TABLES:
         fields = _scalar_fields(child.record_type) if child.record_type else [(child.value_column, str)]
-        columns[child.name] = _KEY_COLUMNS + [(child.ordinal, int)] + fields
-    columns["arm_interventions"] = _KEY_COLUMNS + [("arm_ordinal", int), ("intervention_name", str)]
+        columns[child.name] = [*_KEY_COLUMNS, (child.ordinal, int), *fields]
+    columns["arm_interventions"] = [*_KEY_COLUMNS, ("arm_ordinal", int), ("intervention_name", str)]
     return columns
 
 
@@ -159,7 +159,10 @@ def fingerprints_to_arrow(rows: Sequence[tuple[str, int, int, str]]) -> pa.Table
     """(source_file, bytes, mtime_ns, content_sha256) rows as a raw.file_fingerprints batch."""
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in FINGERPRINT_COLUMNS]
     return pa.Table.from_arrays(
-        [pa.array(list(values), type=_ARROW_TYPES[kind]) for values, (_, kind) in zip(columns, FINGERPRINT_COLUMNS, strict=True)],
+        [
+            pa.array(list(values), type=_ARROW_TYPES[kind])
+            for values, (_, kind) in zip(columns, FINGERPRINT_COLUMNS, strict=True)
+        ],
         names=[name for name, _ in FINGERPRINT_COLUMNS],
     )
 
@@ -175,13 +178,11 @@ def _arrow_table(table: str, rows: dict[str, list]) -> pa.Table:
 
 def documents_to_arrow(documents: Iterable[ParsedDocument], parsed_at: datetime | None = None) -> dict[str, pa.Table]:
     """Flatten parsed documents into one Arrow table per staging table."""
-    parsed_at = parsed_at or datetime.now(timezone.utc).replace(tzinfo=None)
+    parsed_at = parsed_at or datetime.now(UTC).replace(tzinfo=None)
     columns = table_columns()
     rows: dict[str, dict[str, list]] = {t: {name: [] for name, _ in cols} for t, cols in columns.items()}
     trial_fields = [name for name, _ in columns["trials"][3:]]
-    child_fields = {
-        child.name: [name for name, _ in columns[child.name][3:]] for child in CHILD_TABLES
-    }
+    child_fields = {child.name: [name for name, _ in columns[child.name][3:]] for child in CHILD_TABLES}
     for document in documents:
         source_file = storable_source_file(document.source_file)
         doc_rows = rows["documents"]

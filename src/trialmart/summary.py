@@ -20,7 +20,9 @@ class RunSummary:
     unchanged: int = 0
     removed: int = 0
     rows_per_mart: dict[str, int] = field(default_factory=dict)
-    checks: dict[str, dict[str, int]] = field(default_factory=dict)  # checkpoint -> passed/critical_failed/warning_failed
+    checks: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # checkpoint -> passed/critical_failed/warning_failed
     failed_checks: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     report_path: str | None = None
@@ -43,7 +45,8 @@ class RunSummary:
             f"Raw folder `{self.raw_dir}` -> warehouse `{self.warehouse}` "
             f"({'published' if self.published else 'NOT published: the previous file is untouched'}).",
             "",
-            f"Documents parsed this run: {self.parsed_this_run}; unchanged (skipped): {self.unchanged}; removed: {self.removed}.",
+            f"Documents parsed this run: {self.parsed_this_run}; "
+            f"unchanged (skipped): {self.unchanged}; removed: {self.removed}.",
             "",
             "## Documents by status and layout",
             "",
@@ -55,11 +58,16 @@ class RunSummary:
         lines.append("| **all** | " + " | ".join(str(self.documents_by_status.get(s, 0)) for s in STATUSES) + " |")
         lines += ["", "## Rows per mart", "", "| mart | rows |", "|---|---:|"]
         lines += [f"| marts.{name} | {count} |" for name, count in sorted(self.rows_per_mart.items())]
-        lines += ["", "## Data quality", "", "| checkpoint | passed | critical failed | warnings |", "|---|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Data quality",
+            "",
+            "| checkpoint | passed | critical failed | warnings |",
+            "|---|---:|---:|---:|",
+        ]
         for checkpoint, counts in self.checks.items():
-            lines.append(
-                f"| {checkpoint} | {counts.get('passed', 0)} | {counts.get('critical_failed', 0)} | {counts.get('warning_failed', 0)} |"
-            )
+            cells = [counts.get(key, 0) for key in ("passed", "critical_failed", "warning_failed")]
+            lines.append(f"| {checkpoint} | " + " | ".join(map(str, cells)) + " |")
         if self.failed_checks:
             lines += ["", *[f"- {line}" for line in self.failed_checks]]
         if self.report_path:
@@ -72,13 +80,15 @@ class RunSummary:
         status = ", ".join(f"{self.documents_by_status.get(s, 0)} {s.lower()}" for s in STATUSES)
         marts = ", ".join(f"{name} {count}" for name, count in sorted(self.rows_per_mart.items()))
         checks = "; ".join(
-            f"{cp}: {c.get('passed', 0)} passed, {c.get('critical_failed', 0)} critical failed, {c.get('warning_failed', 0)} warnings"
+            f"{cp}: {c.get('passed', 0)} passed, {c.get('critical_failed', 0)} critical failed, "
+            f"{c.get('warning_failed', 0)} warnings"
             for cp, c in self.checks.items()
         )
         timing = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in self.stage_seconds.items())
         lines = [
             f"trialmart run {self.run_id}: {self.outcome}",
-            f"  documents: {status} (parsed this run {self.parsed_this_run}, unchanged {self.unchanged}, removed {self.removed})",
+            f"  documents: {status} "
+            f"(parsed this run {self.parsed_this_run}, unchanged {self.unchanged}, removed {self.removed})",
             f"  rows per mart: {marts}",
             f"  checks: {checks}",
             f"  stages: {timing}",

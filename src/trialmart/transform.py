@@ -47,10 +47,14 @@ def run_dbt(settings: Settings, *arguments: str) -> DbtOutcome:
     command = [
         dbt_executable(),
         *arguments,
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
-        "--target-path", str(dbt_dir / "target"),
-        "--log-path", str(dbt_dir / "logs"),
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+        "--target-path",
+        str(dbt_dir / "target"),
+        "--log-path",
+        str(dbt_dir / "logs"),
     ]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=settings.dbt_project_dir)
     outcome = _read_run_results(dbt_dir / "target" / "run_results.json")
