@@ -5,6 +5,7 @@ Expected values were read off the pages in data/raw by a person, not copied from
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -220,3 +221,21 @@ def test_docs_page_is_self_contained_and_describes_the_marts(seed_run, tmp_path)
     page = out.read_text(encoding="utf-8")
     assert "model.trialmart.eligibility_criteria" in page and "grain" in page
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?://""", page), "docs must load nothing online"
+
+
+def test_duckdb_1_5_opens_the_published_warehouse(seed_run):
+    python = REPOSITORY / ".venv-duckdb1" / "bin" / "python"  # made by `make duckdb1` (a `make test` step)
+    if not python.exists():
+        if os.environ.get("CI"):
+            pytest.fail("no DuckDB 1.5 client in CI: `make test` should have run `make duckdb1`")
+        pytest.skip("no DuckDB 1.5 client: run `make duckdb1`")
+    completed = subprocess.run(
+        [str(python), "-c",
+         "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True);"
+         "print(duckdb.__version__, con.execute('select count(*) from marts.trials').fetchone()[0])",
+         str(seed_run.warehouse)],
+        capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+    version, trials = completed.stdout.split()
+    assert version.startswith("1.5.") and trials == "5"
