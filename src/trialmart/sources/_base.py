@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from trialmart import normalize
 from trialmart.records import ParseIssue
@@ -114,14 +114,52 @@ def issue(field: str, message: str) -> ParseIssue:
     return ParseIssue(field, message)
 
 
+# Country names that contain a comma, so "Seoul, Korea, Republic of" keeps its country whole:
+# every ISO 3166 name with a comma (pycountry's names and official names) plus the spellings
+# ClinicalTrials.gov's own country list uses that ISO does not (the registry prints these).
+_REGISTRY_COMMA_COUNTRIES = (
+    "Korea, Republic of",
+    "Korea, Democratic People's Republic of",
+    "Iran, Islamic Republic of",
+    "Moldova, Republic of",
+    "Congo, The Democratic Republic of the",
+    "Macedonia, The Former Yugoslav Republic of",
+    "Palestinian Territories, Occupied",
+    "Micronesia, Federated States of",
+    "Tanzania, United Republic of",
+    "Venezuela, Bolivarian Republic of",
+    "Bolivia, Plurinational State of",
+    "Taiwan, Province of China",
+    "Virgin Islands, U.S.",
+    "Virgin Islands, British",
+)
+
+
+@cache
+def comma_countries() -> frozenset[str]:
+    """Folded country names that hold a comma (loaded once, on first use)."""
+    import pycountry  # imported lazily: most pages never need it
+
+    names = set(_REGISTRY_COMMA_COUNTRIES)
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name and "," in name:
+                names.add(name)
+    return frozenset(normalize.fold(name) for name in names)
+
+
 def split_place(line: str) -> tuple[str | None, str | None, str | None]:
     """(city, state, country) from "City, State, Country" / "City, Country" / "Country".
 
     Parts that are postal codes (digits) are dropped. With two parts the first is the city:
-    ClinicalTrials.gov prints "City, Country" when a site has no state.
+    ClinicalTrials.gov prints "City, Country" when a site has no state. A country whose name
+    holds a comma ("Korea, Republic of") is recognised from the gazetteer above and kept whole.
     """
     parts = [part.strip() for part in line.split(",") if part.strip()]
     parts = [part for part in parts if not any(char.isdigit() for char in part)]
+    if len(parts) >= 2 and normalize.fold(", ".join(parts[-2:])) in comma_countries():
+        parts[-2:] = [", ".join(parts[-2:])]
     if not parts:
         return None, None, None
     if len(parts) == 1:

@@ -1,0 +1,39 @@
+"""`_base.split_place`: "City, State, Country" lines, including country names that hold a comma."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialmart.sources._base import split_place
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Seoul, Korea, Republic of", ("Seoul", None, "Korea, Republic of")),
+        ("Seoul, 03080, Korea, Republic of", ("Seoul", None, "Korea, Republic of")),
+        ("Tehran, Iran, Islamic Republic of", ("Tehran", None, "Iran, Islamic Republic of")),
+        ("Chisinau, Moldova, Republic of", ("Chisinau", None, "Moldova, Republic of")),
+        ("Kinshasa, Congo, The Democratic Republic of the", ("Kinshasa", None, "Congo, The Democratic Republic of the")),
+        ("Gaza, Palestinian Territories, Occupied", ("Gaza", None, "Palestinian Territories, Occupied")),
+        ("Taipei, Taiwan, Province of China", ("Taipei", None, "Taiwan, Province of China")),
+        ("Korea, Republic of", (None, None, "Korea, Republic of")),
+        ("Suwon, Gyeonggi-do, Korea, Republic of", ("Suwon", "Gyeonggi-do", "Korea, Republic of")),
+    ],
+)
+def test_country_names_with_a_comma_stay_whole(line, expected) -> None:
+    assert split_place(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Boston, Massachusetts, 02114, United States", ("Boston", "Massachusetts", "United States")),
+        ("Paris, France", ("Paris", None, "France")),
+        ("China", (None, None, "China")),
+        # "Republic of" alone is no country: nothing to merge with
+        ("Dublin, Ireland", ("Dublin", None, "Ireland")),
+    ],
+)
+def test_plain_places_split_as_before(line, expected) -> None:
+    assert split_place(line) == expected
