@@ -100,3 +100,96 @@ def test_never_raises_on_damaged_pages(data: st.DataObject) -> None:
     document = page("\n".join(kept))
     aggregator.detect(document)
     list(aggregator.parse(document))
+
+
+# --- issue #11: real trials printed the way the site prints the seed ---------------------------
+
+SEED_SHAPED = """Image
+
+A Trial Title
+
+A Trial Title
+
+Completed
+18-65 years
+All
+Phase 2
+
+Powered by AI
+
+Overview
+
+The study objective is to:
+
+1. Evaluate the effect on the IIEF-EF domain
+2. Assess the quality of erection
+
+Description
+
+OBJECTIVES:
+
+Eligibility
+
+Inclusion Criteria:
+
+  • Patients who showed 1. risk of recurrence, 2. gradual progression while on treatment
+  • CEA≥10ng/ml
+
+Exclusion Criteria:
+
+  • Pregnancy
+
+Study details
+    Erectile Dysfunction
+
+NCT01234567
+
+Example Sponsor
+
+3 March 2024
+
+FAQs
+
+Learn more about clinical trials
+Add a private note
+"""
+
+
+def test_line_break_inside_a_paragraph_is_kept_not_a_new_paragraph() -> None:
+    trial = parse_one(SEED_SHAPED)
+    assert trial.brief_summary == (
+        "The study objective is to:\n\n1. Evaluate the effect on the IIEF-EF domain\n2. Assess the quality of erection"
+    )
+
+
+def test_one_bullet_is_one_criterion_whatever_numbering_it_holds() -> None:
+    trial = parse_one(SEED_SHAPED)
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [
+        ("INCLUSION", "Patients who showed 1. risk of recurrence, 2. gradual progression while on treatment"),
+        ("INCLUSION", "CEA≥10ng/ml"),
+        ("EXCLUSION", "Pregnancy"),
+    ]
+
+
+def test_a_faqs_paragraph_in_the_description_is_text_not_the_footer() -> None:
+    faqs = "OBJECTIVES:\n\nFAQs\n\nThe FAQs of the study are answered by the investigators.\n"
+    trial = parse_one(SEED_SHAPED.replace("OBJECTIVES:\n", faqs))
+    assert trial.detailed_description == (
+        "OBJECTIVES:\n\nFAQs\n\nThe FAQs of the study are answered by the investigators."
+    )
+    assert trial.conditions == ("Erectile Dysfunction",)
+    assert [s.name for s in trial.sponsors] == ["Example Sponsor"]
+
+
+def test_visible_text_without_blank_lines_keeps_one_paragraph_per_line() -> None:
+    trial = parse_one("\n".join(line for line in SEED_SHAPED.split("\n") if line.strip()))
+    assert trial.brief_summary == (
+        "The study objective is to:\n\n1. Evaluate the effect on the IIEF-EF domain\n\n2. Assess the quality of erection"
+    )
+
+
+def test_bullets_before_any_criteria_heading_are_not_loaded_but_recorded() -> None:
+    text = SEED_SHAPED.replace("Inclusion Criteria:\n\n", "")
+    trial = parse_one(text)
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [("EXCLUSION", "Pregnancy")]
+    assert "criteria" in [issue.field for issue in trial.issues]

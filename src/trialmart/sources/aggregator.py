@@ -5,10 +5,20 @@ unlabeled fact block (status, age range, sex, phase, in any order), the "Powered
 AI" badge, then headed sections: "Overview" (brief summary), "Description" (detailed
 description), "Eligibility" ("Inclusion Criteria:" / "Exclusion Criteria:" with
 bullets) and "Study details" (conditions, the NCT id, the sponsor, an unlabeled date).
-Everything from "FAQs" on is site boilerplate, as is the "Add a private note" widget.
+Everything from "FAQs" after "Study details" on is site boilerplate, as is the "Add a
+private note" widget.
 
-Nothing depends on blank lines or indentation: the visible text of the HTML page
-parses the same way.
+Structure used for any trial (issue #11): the site's block order (a heading only opens a
+section after the ones before it), one criterion per "•" bullet, and blank lines as
+paragraph breaks in Overview/Description. Assumptions the seed does not show, chosen to
+fail safe:
+- a line break inside a paragraph (no blank line) is kept as a newline within the paragraph;
+  visible HTML text without any blank line gives one paragraph per line (the old reading);
+- an unbulleted line under a bullet continues that criterion; eligibility text without
+  bullets is split generically and, if unsplittable, left unloaded with a ParseIssue;
+- fact-block wordings the seed does not show are read with the shared vocabularies
+  (ClinicalTrials.gov wordings); an ambiguous one ("Not Recruiting") gives NULL + ParseIssue.
+Indentation is never relied on.
 """
 
 from __future__ import annotations
@@ -17,9 +27,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from trialmart import normalize
-from trialmart.criteria import split_eligibility
+from trialmart.criteria import heading_kind, split_eligibility
 from trialmart.documents import Document
-from trialmart.records import ParseIssue, Sponsor, Trial
+from trialmart.records import Criterion, ParseIssue, Sponsor, Trial
 
 KINDS = ("text", "html")
 
@@ -33,6 +43,11 @@ SECTION_HEADINGS: dict[str, str] = {
     "Eligibility": "eligibility",
     "Study details": "study_details",
 }
+STUDY_DETAILS = "Study details"
+# the site's block order: a heading is only a heading after the blocks before it
+_ORDER = {heading: rank for rank, heading in enumerate(SECTION_HEADINGS)}
+# each criterion is one bullet line ("  • text" in the seed)
+BULLET = "•"
 # Everything from the first of these lines on is the site's FAQ and note widget.
 FOOTER_START = ("FAQs", "Learn more about clinical trials", "Add a private note")
 _DETECT_MARKERS = (
@@ -58,37 +73,96 @@ def detect(document: Document) -> bool:
 # --- splitting --------------------------------------------------------------------------------
 
 
-def _split(lines: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
-    """(lines before the first section heading, section -> lines); the footer is dropped."""
+def _rows(document: Document) -> list[str]:
+    """The page's lines, stripped, with "" where the page leaves a blank line (a paragraph break).
+
+    The visible text of an HTML page may have no blank lines: then every line is a paragraph.
+    """
+    if document.text is None:
+        return []
+    return [line.strip() for line in document.text.split("\n")]
+
+
+def _split(rows: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """(lines before the first section heading, section -> rows); the footer is dropped.
+
+    The site prints its sections in a fixed order (SECTION_HEADINGS), so a heading counts only
+    when it comes after the current section in that order: a summary line reading "Description"
+    after the description, or "Overview" inside the description, stays text. The FAQ footer
+    starts only once "Study details" was reached (a paragraph "FAQs" in a description is text),
+    unless the page has no "Study details" at all.
+    """
     head: list[str] = []
     sections: dict[str, list[str]] = {}
     current: str | None = None
-    for line in lines:
-        if line in FOOTER_START:
+    rank = -1
+    has_details = STUDY_DETAILS in rows
+    for line in rows:
+        if line in FOOTER_START and (current == "study_details" or not has_details):
             break
-        if line in SECTION_HEADINGS and SECTION_HEADINGS[line] not in sections:
+        if line in SECTION_HEADINGS and _ORDER[line] > rank:
             current = SECTION_HEADINGS[line]
+            rank = _ORDER[line]
             sections[current] = []
         elif current is None:
-            head.append(line)
+            if line:
+                head.append(line)
         else:
             sections[current].append(line)
     return head, sections
 
 
-def _paragraphs(lines: Sequence[str] | None) -> str | None:
-    paragraphs = [text for line in lines or () if (text := normalize.clean_text(line))]
-    return "\n\n".join(paragraphs) or None
+def _paragraphs(rows: Sequence[str] | None) -> str | None:
+    """Paragraphs (separated by blank rows) joined by a blank line; lines inside one by a newline."""
+    paragraphs: list[list[str]] = [[]]
+    for row in rows or ():
+        if not row:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif text := normalize.clean_text(row):
+            paragraphs[-1].append(text)
+    if len(paragraphs) == 1 and len(paragraphs[0]) > 1 and "" not in (rows or ()):
+        # no blank lines at all (HTML visible text): every line is a paragraph
+        paragraphs = [[line] for line in paragraphs[0]]
+    return "\n\n".join("\n".join(lines) for lines in paragraphs if lines) or None
+
+
+def _criteria(rows: Sequence[str]) -> tuple[list[Criterion], list[str]]:
+    """The site prints one criterion per "•" bullet under its heading: a bullet is one criterion,
+    whatever numbering its text holds ("1. ... 2. ..." inside one bullet stays one criterion). A line
+    without a bullet continues the bullet above. Without any bullet the text is split generically."""
+    lines = [row for row in rows if row]
+    if not any(line.startswith(BULLET) for line in lines):
+        return split_eligibility("\n".join(lines)), []
+    criteria: list[Criterion] = []
+    kind: str | None = None
+    unplaced: list[str] = []
+    for line in lines:
+        heading = heading_kind(line) if not line.startswith(BULLET) else None
+        if heading:
+            kind = heading
+        elif line.startswith(BULLET):
+            text = normalize.clean_text(line[len(BULLET) :])
+            if text and kind:
+                criteria.append(Criterion(kind, text))
+            elif text:
+                # a bullet before any Inclusion/Exclusion heading: its type is not stated, not loaded
+                unplaced.append(text)
+        elif criteria and kind:
+            # assumption (not shown by the seed): an unbulleted line under a bullet is its wrapped tail
+            last = criteria[-1]
+            criteria[-1] = Criterion(last.criterion_type, f"{last.text} {normalize.clean_text(line)}")
+    return criteria, unplaced
 
 
 # --- the parser ---------------------------------------------------------------------------------
 
 
 def parse(document: Document) -> Iterable[Trial]:
-    head, sections = _split(document.lines)
+    head, sections = _split(_rows(document))
     issues: list[ParseIssue] = []
 
-    details = sections.get("study_details", [])
+    details = [row for row in sections.get("study_details", []) if row]
     nct_positions = [index for index, line in enumerate(details) if normalize.is_nct_id(line)]
     if nct_positions:
         nct_id = details[nct_positions[0]]
@@ -145,8 +219,12 @@ def parse(document: Document) -> Iterable[Trial]:
             else:
                 issues.append(ParseIssue("study_details", f"unlabeled line {line!r} after the sponsor not loaded"))
 
-    eligibility = sections.get("eligibility", [])
-    criteria = split_eligibility("\n".join(eligibility))
+    eligibility = [row for row in sections.get("eligibility", []) if row]
+    criteria, unplaced = _criteria(eligibility)
+    if unplaced:
+        issues.append(
+            ParseIssue("criteria", f"{len(unplaced)} bullet(s) before any Inclusion/Exclusion heading not loaded")
+        )
     if eligibility and not criteria:
         issues.append(ParseIssue("criteria", "eligibility text without Inclusion/Exclusion headings not split"))
 
