@@ -37,3 +37,17 @@ def test_country_names_with_a_comma_stay_whole(line, expected) -> None:
 )
 def test_plain_places_split_as_before(line, expected) -> None:
     assert split_place(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Lyon Cedex 03, France", ("Lyon Cedex 03", None, "France")),
+        ("Bratislava 37, Slovakia", ("Bratislava 37", None, "Slovakia")),
+        ("Munich, D-80336, Germany", ("Munich", None, "Germany")),
+        ("London, SW1A 1AA, United Kingdom", ("London", None, "United Kingdom")),
+        ("Shanghai, Shanghai Municipality, 200025, China", ("Shanghai", "Shanghai Municipality", "China")),
+    ],
+)
+def test_postal_codes_are_dropped_but_names_with_digits_kept(line, expected) -> None:
+    assert split_place(line) == expected

@@ -10,6 +10,7 @@ not the next heading's text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -135,6 +136,9 @@ _REGISTRY_COMMA_COUNTRIES = (
 )
 
 
+_POSTAL_CODE = re.compile(r"^(?=[^a-z]*\d)[A-Z0-9][A-Z0-9 .\-]*$")
+
+
 @cache
 def comma_countries() -> frozenset[str]:
     """Folded country names that hold a comma (loaded once, on first use)."""
@@ -152,12 +156,14 @@ def comma_countries() -> frozenset[str]:
 def split_place(line: str) -> tuple[str | None, str | None, str | None]:
     """(city, state, country) from "City, State, Country" / "City, Country" / "Country".
 
-    Parts that are postal codes (digits) are dropped. With two parts the first is the city:
+    Parts that are postal codes (digits, with upper-case letters, spaces or dashes: "02114",
+    "D-80336", "SW1A 1AA") are dropped; a part with a lower-case letter is a name even when it
+    holds digits ("Lyon Cedex 03", "Bratislava 37"). With two parts the first is the city:
     ClinicalTrials.gov prints "City, Country" when a site has no state. A country whose name
     holds a comma ("Korea, Republic of") is recognised from the gazetteer above and kept whole.
     """
     parts = [part.strip() for part in line.split(",") if part.strip()]
-    parts = [part for part in parts if not any(char.isdigit() for char in part)]
+    parts = [part for part in parts if not _POSTAL_CODE.match(part)]
     if len(parts) >= 2 and normalize.fold(", ".join(parts[-2:])) in comma_countries():
         parts[-2:] = [", ".join(parts[-2:])]
     if not parts:
