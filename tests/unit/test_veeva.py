@@ -126,3 +126,98 @@ def test_never_raises_on_damaged_pages(data: st.DataObject) -> None:
     document = page("\n".join(kept))
     veeva.detect(document)
     list(veeva.parse(document))
+
+
+# --- issue #11: pages of other trials printed the way the seed prints its trial -------------
+
+DESIGN_TAIL = "Trial contacts and locations"
+
+
+def with_design(design: str) -> str:
+    """MINIMAL with a "Trial design" block (the seed's headings) before the contacts block."""
+    return MINIMAL.replace(DESIGN_TAIL, f"Trial design\n{design}{DESIGN_TAIL}")
+
+
+def test_combined_phase_on_one_line() -> None:
+    trial = parse_one(MINIMAL.replace("Phase 1\n", "Phase 1/Phase 2\n"))
+    assert trial.overall_status == "RECRUITING"
+    assert trial.phase == "PHASE1/PHASE2"
+    assert trial.issues == ()
+
+
+def test_observational_groups_follow_the_stated_count() -> None:
+    text = with_design(
+        "Observational model\nCohort\nTime perspective\nProspective\n"
+        "110 participants in 2 patient groups\nCases\nControls\n"
+    )
+    trial = parse_one(text)
+    assert [(arm.label, arm.arm_type, arm.description, arm.intervention_names) for arm in trial.arms] == [
+        ("Cases", None, None, ()),
+        ("Controls", None, None, ()),
+    ]
+    assert trial.observational_model == "COHORT"
+    assert trial.issues == ()
+
+
+def test_untyped_group_after_a_treated_group_is_its_own_group() -> None:
+    text = with_design(
+        "60 participants in 3 patient groups\nUsers\nTreatment:\nDrug: X\nNon-users\nFormer users\n"
+    ).replace("Conditions\nGout\n", "Conditions\nGout\nTreatments\nDrug: X\n")
+    trial = parse_one(text)
+    assert [(arm.label, arm.intervention_names) for arm in trial.arms] == [
+        ("Users", ("X",)),
+        ("Non-users", ()),
+        ("Former users", ()),
+    ]
+    assert trial.issues == ()
+
+
+def test_group_descriptions_are_told_from_labels_by_the_count() -> None:
+    text = with_design("40 participants in 2 patient groups\nCases\nMen with the condition\nControls\nHealthy men\n")
+    trial = parse_one(text)
+    assert [(arm.label, arm.description) for arm in trial.arms] == [
+        ("Cases", "Men with the condition"),
+        ("Controls", "Healthy men"),
+    ]
+
+
+def test_typed_group_keeps_its_description() -> None:
+    text = with_design(
+        "20 participants in 2 patient groups\nHigh dose\nExperimental group\nTwo tablets a day.\nTreatment:\n"
+        "Drug: X\nLow dose\nActive Comparator group\nTreatment:\nDrug: X\n"
+    ).replace("Conditions\nGout\n", "Conditions\nGout\nTreatments\nDrug: X\n")
+    trial = parse_one(text)
+    assert [(a.label, a.arm_type, a.description, a.intervention_names) for a in trial.arms] == [
+        ("High dose", "EXPERIMENTAL", "Two tablets a day.", ("X",)),
+        ("Low dose", "ACTIVE_COMPARATOR", None, ("X",)),
+    ]
+    assert [(i.name, i.intervention_type) for i in trial.interventions] == [("X", "DRUG")]
+
+
+def test_treatments_label_inside_a_group_does_not_reopen_the_treatments_block() -> None:
+    text = with_design(
+        "20 participants in 1 patient group\nCombination\nExperimental group\nTreatments:\nDrug: X\nDrug: Y\n"
+    ).replace("Conditions\nGout\n", "Conditions\nGout\nTreatments\nDrug: X\nDrug: Y\n")
+    trial = parse_one(text)
+    assert [(i.name, i.intervention_type) for i in trial.interventions] == [("X", "DRUG"), ("Y", "DRUG")]
+    assert [(a.label, a.arm_type, a.intervention_names) for a in trial.arms] == [
+        ("Combination", "EXPERIMENTAL", ("X", "Y"))
+    ]
+
+
+def test_headings_inside_a_description_stay_text() -> None:
+    text = MINIMAL.replace(
+        "Short summary.\n",
+        "Short summary.\nFull description\nBackground.\nInclusion Criteria\nAdults.\n"
+        "Inclusion criteria\n  1. Gout.\nExclusion criteria\n  1. Pregnancy.\n",
+    )
+    trial = parse_one(text)
+    assert trial.detailed_description == "Background.\n\nInclusion Criteria\n\nAdults."
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [("INCLUSION", "Gout."), ("EXCLUSION", "Pregnancy.")]
+
+
+def test_groups_that_cannot_be_told_apart_are_not_guessed() -> None:
+    text = with_design("40 participants in 2 patient groups\nCases\nMen with it\nControls\nMen without it\nOthers\n")
+    trial = parse_one(text)
+    assert trial.arms == ()
+    assert [issue.field for issue in trial.issues] == ["arms"]

@@ -4,11 +4,12 @@ The page is a site header ("ClinicalTrials.Veeva", "Menu"), the title, the spons
 logo alt text and name, then blocks each opened by a fixed heading line ("Status and
 phase", "Conditions", "Treatments", ... "Trial contacts and locations") and closed by
 the next heading. Arms follow "<N> participants in <M> patient groups" as
-label / "<Type> group" / "Treatment:" / "Drug: ..." lines. The footer ("Data sourced
+label / "<Type> group" / description / "Treatment:" / "Drug: ..." lines; the stated group
+count decides where the reading is ambiguous (see `_arms`). The footer ("Data sourced
 from clinicaltrials.gov", copyright) ends the page.
 
-Nothing depends on blank lines: headings are recognised by their exact wording, so the
-visible text of the HTML page parses the same way.
+Nothing depends on blank lines: headings are recognised by their exact wording and the
+site's block order, so the visible text of the HTML page parses the same way.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from trialmart.records import (
     Sponsor,
     Trial,
 )
-from trialmart.sources._base import Section, paragraphs, split_place, split_sections
+from trialmart.sources._base import Section, looks_like_prose, paragraphs, split_place
 
 KINDS = ("text", "html")
 
@@ -49,8 +50,14 @@ COPYRIGHT = re.compile(r"^©\s*Copyright\s+\d{4}\s+Veeva Systems", re.IGNORECASE
 PLACEHOLDERS = ("Loading...", "Loading…")
 LOGO_ALT_SUFFIX = " logo"
 
-# The page's headed blocks. "Details and patient eligibility" and "Trial design" are section
-# titles with no value of their own; "Central trial contact" sits inside contacts and locations.
+# The page's headed blocks, in the order the site prints them. "Details and patient
+# eligibility" and "Trial design" are section titles with no value of their own; "Central
+# trial contact" sits inside contacts and locations. A line is a heading only when it is
+# exactly one of these (case included) and comes after the current block in this order, so
+# "Inclusion Criteria" inside a description or "Treatments:" inside a group stays text.
+# ASSUMPTIONS (the seed does not show them): "Full description" holds the detailed
+# description; observational studies print "Observational model" / "Time perspective"
+# where the seed prints the interventional design; "Central trial contacts" for several.
 SECTIONS = (
     Section("status_and_phase", ("Status and phase",)),
     Section("conditions", ("Conditions",)),
@@ -80,6 +87,8 @@ SECTIONS = (
 # "110 participants in 2 patient groups" opens the arms block inside "Trial design".
 ARMS_HEADING = re.compile(r"^(\d[\d,]*)\s+participants?\s+in\s+(\d+)\s+patient\s+groups?$", re.IGNORECASE)
 ARM_TREATMENT_LABELS = ("Treatment:", "Treatments:")
+# A group's type line: "Active Comparator group", "Experimental group".
+ARM_TYPE_SUFFIX = " group"
 _DESIGN_FIELDS = (
     "primary_purpose",
     "allocation",
@@ -96,6 +105,7 @@ _DESIGN_READERS = {
     "observational_model": normalize.observational_model,
     "time_perspective": normalize.time_perspective,
 }
+_DESIGN_POSITION = next(i for i, section in enumerate(SECTIONS) if section.key == "trial_design")
 _DISTINCTIVE_HEADINGS = (
     "Status and phase",
     "Funder types",
@@ -134,21 +144,37 @@ def _content_lines(lines: Sequence[str]) -> list[str]:
     return [line for line in content if line not in FOOTER_BOILERPLATE and not COPYRIGHT.match(line)]
 
 
+_HEADING_ORDER = {
+    heading: (position, section.key) for position, section in enumerate(SECTIONS) for heading in section.headings
+}
+
+
 def _split_blocks(lines: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
     """(lines before the first heading, section key -> its lines), arms as their own "arms" block.
 
-    "<N> participants in <M> patient groups" is not a fixed heading: it follows the last
-    design value, so its lines are moved out of that design block.
+    The site prints its headings in one fixed order and spelling, so a line is a heading only
+    when it is exactly a heading (case included) that comes after the current block in
+    `SECTIONS`: "Treatments:" inside a group, or "Inclusion Criteria" inside a description,
+    stays text. "<N> participants in <M> patient groups" is not a fixed heading: it follows
+    the last design value, so it and the lines after it form the "arms" block.
     """
-    page = split_sections(lines, SECTIONS)
-    blocks = dict(page.sections)
-    for key, block_lines in page.sections.items():
-        for index, line in enumerate(block_lines):
-            if ARMS_HEADING.match(line):
-                blocks[key] = block_lines[:index]
-                blocks.setdefault("arms", []).extend(block_lines[index:])
-                break
-    return page.preamble, blocks
+    preamble: list[str] = []
+    blocks: dict[str, list[str]] = {}
+    current: list[str] = preamble
+    position = -1
+    in_arms = False
+    for line in lines:
+        found = _HEADING_ORDER.get(line)
+        if found is not None and found[0] > position:
+            position, key = found
+            current = blocks.setdefault(key, [])
+            in_arms = False
+            continue
+        if not in_arms and position >= _DESIGN_POSITION and ARMS_HEADING.match(line):
+            current = blocks.setdefault("arms", [])
+            in_arms = True
+        current.append(line)
+    return preamble, blocks
 
 
 # --- block readers ---------------------------------------------------------------------------
@@ -162,43 +188,96 @@ def _typed_intervention(line: str) -> Intervention:
     return Intervention(line)
 
 
-def _arms(lines: Sequence[str], issues: list[ParseIssue]) -> list[Arm]:
-    """label, "<Type> group", [description], "Treatment:", "<Type>: <name>" lines, per arm."""
+def _arms(lines: Sequence[str], treatments: Sequence[str], issues: list[ParseIssue]) -> list[Arm]:
+    """Per group: label, ["<Type> group"], [description lines], ["Treatment(s):", "<Type>: <name>"].
+
+    Evident structure first: the first line, a line right before a type line and the first
+    line after a group's treatments are labels; a typed group's lines after its type line
+    are its description (golden HTML variant). ASSUMPTION (no page shows it): an untyped
+    group (observational) prints label then description lines, so its other lines are
+    labels or description; the stated group count decides: all labels or all description
+    when the count says so, else the short non-sentence lines are labels, else (only untyped
+    groups, as many lines each) every group's first line; when nothing agrees with the count,
+    no group is stated (ParseIssue).
+    """
     if not lines:
         return []
     heading = ARMS_HEADING.match(lines[0])
-    body = list(lines[1:]) if heading else list(lines)
-    arms: list[dict] = []
-    in_treatments = False
+    body = list(lines[1:] if heading else lines)
+    stated = int(heading.group(2)) if heading else None
+    listed = set(treatments)
+    is_type = [line.endswith(ARM_TYPE_SUFFIX) and normalize.arm_type(line) is not None for line in body]
+    # pass 1: tokens ("label" | "type" | "desc" | "open" | "treat", line); "open" = label or description
+    tokens: list[tuple[str, str]] = []
+    typed = in_treatments = has_description = False
+    seen: set[str] = set()
     for index, line in enumerate(body):
-        next_line = body[index + 1] if index + 1 < len(body) else None
-        if line in ARM_TREATMENT_LABELS:
+        if tokens and line in ARM_TREATMENT_LABELS and not in_treatments and not seen:
             in_treatments = True
             continue
-        kind = normalize.arm_type(line)
-        if kind and arms and arms[-1]["arm_type"] is None and not arms[-1]["description"]:
-            arms[-1]["arm_type"] = kind
+        if tokens and in_treatments and line not in seen and _is_treatment(line, listed):
+            tokens.append(("treat", line))
+            seen.add(line)
             continue
-        if arms and in_treatments and _TYPED_NAME.match(line) and normalize.intervention_type(line.split(":", 1)[0]):
-            arms[-1]["interventions"].append(_typed_intervention(line).name)
+        if tokens and not in_treatments and not typed and not has_description and is_type[index]:
+            tokens.append(("type", line))
+            typed = True
             continue
-        starts_arm = not arms or in_treatments or (next_line is not None and normalize.arm_type(next_line))
-        if starts_arm:
-            arms.append({"label": line, "arm_type": None, "description": [], "interventions": []})
-            in_treatments = False
+        if not tokens or in_treatments or (index + 1 < len(body) and is_type[index + 1]):
+            tokens.append(("label", line))
+            typed = in_treatments = has_description = False
+            seen = set()
         else:
+            tokens.append(("desc" if typed else "open", line))
+            has_description = True
+    # pass 2: the stated count resolves the open lines
+    open_lines = [line for kind, line in tokens if kind == "open"]
+    labels = sum(kind == "label" for kind, _ in tokens)
+    wanted = None if stated is None else stated - labels
+    if open_lines:
+        if wanted is None or wanted <= 0:
+            resolved = [False] * len(open_lines)
+        elif wanted >= len(open_lines):
+            resolved = [True] * len(open_lines)
+        else:
+            resolved = [not looks_like_prose(line) for line in open_lines]
+            if sum(resolved) != wanted and stated and all(kind in ("label", "open") for kind, _ in tokens):
+                # only untyped, untreated groups: groups printed with equally many lines each
+                size, rest = divmod(len(tokens), stated)
+                if size >= 2 and not rest and all(kind == "open" for kind, _ in tokens[1:]):
+                    resolved = [(position + 1) % size == 0 for position in range(len(open_lines))]
+            if sum(resolved) != wanted:
+                # no evidence tells labels from descriptions: state no group rather than guess
+                issues.append(
+                    ParseIssue("arms", f"{stated} patient groups announced; cannot tell their labels from descriptions")
+                )
+                return []
+        answers = iter(resolved)
+        tokens = [
+            ("label" if next(answers) else "desc", line) if kind == "open" else (kind, line) for kind, line in tokens
+        ]
+    arms: list[dict] = []
+    for kind, line in tokens:
+        if kind == "label":
+            arms.append({"label": line, "arm_type": None, "description": [], "interventions": []})
+        elif kind == "type":
+            arms[-1]["arm_type"] = normalize.arm_type(line)
+        elif kind == "desc":
             arms[-1]["description"].append(line)
-    if heading and int(heading.group(2)) != len(arms):
-        issues.append(ParseIssue("arms", f"the page announces {heading.group(2)} patient groups but lists {len(arms)}"))
+        else:
+            arms[-1]["interventions"].append(_typed_intervention(line).name)
+    if stated is not None and stated != len(arms):
+        issues.append(ParseIssue("arms", f"the page announces {stated} patient groups but lists {len(arms)}"))
     return [
-        Arm(
-            arm["label"],
-            arm["arm_type"],
-            "\n\n".join(arm["description"]) or None,
-            tuple(arm["interventions"]),
-        )
-        for arm in arms
+        Arm(arm["label"], arm["arm_type"], paragraphs(arm["description"]), tuple(arm["interventions"])) for arm in arms
     ]
+
+
+def _is_treatment(line: str, listed: set[str]) -> bool:
+    if listed:
+        return line in listed
+    typed = _TYPED_NAME.match(line)
+    return bool(typed and normalize.intervention_type(typed.group(1)))
 
 
 def _contacts_and_locations(
@@ -297,7 +376,8 @@ def parse(document: Document) -> Iterable[Trial]:
     overall_status = normalize.overall_status(status_raw)
     if status_raw and overall_status is None:
         issues.append(ParseIssue("overall_status", f"{status_raw!r} does not map to one status code"))
-    phase = normalize.phase(phase_lines) if phase_lines else None
+    # "Phase 1/Phase 2" on one line, or one phase per line
+    phase = normalize.phase(phase_lines[0] if len(phase_lines) == 1 else phase_lines) if phase_lines else None
     if phase_lines and phase is None:
         issues.append(ParseIssue("phase", f"unrecognised phases {phase_lines}"))
 
@@ -332,7 +412,7 @@ def parse(document: Document) -> Iterable[Trial]:
             issues.append(ParseIssue(name, f"unrecognised value {raw!r}"))
 
     interventions = tuple(_typed_intervention(line) for line in blocks.get("treatments", []))
-    arms = tuple(_arms(blocks.get("arms", []), issues))
+    arms = tuple(_arms(blocks.get("arms", []), blocks.get("treatments", []), issues))
     locations, contacts = _contacts_and_locations(
         blocks.get("contacts_and_locations", []), blocks.get("central_contact", []), issues
     )
