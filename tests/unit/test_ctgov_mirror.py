@@ -164,11 +164,14 @@ def test_eligibility_tail_values_and_criteria():
     assert trial.healthy_volunteers is True
 
 
-def test_single_unlabeled_age_is_not_guessed():
+def test_single_unlabeled_age_is_read_as_the_minimum_with_an_issue():
+    # issue #11: the registry gives a lone minimum far more often than a lone maximum (284 vs 5)
     trial = parse_one(
         page(section("Eligibility Criteria", "eligibility", "Inclusion Criteria", "1. Adults", "18 Years", "ALL"))
     )
-    assert trial.minimum_age_years is None and trial.maximum_age_years is None
+    assert (trial.minimum_age_years, trial.minimum_age_raw) == (18.0, "18 Years")
+    assert trial.maximum_age_years is None and trial.maximum_age_raw is None
+    assert trial.sex == "ALL"
     assert "minimum_age_years" in [issue.field for issue in trial.issues]
 
 
@@ -231,3 +234,120 @@ def test_base_helpers():
         "Shanghai Municipality",
         "China",
     )
+
+
+# --- issue #11: pages of other real trials printed the seeds' way -----------------------------
+
+
+def test_short_intervention_description_is_a_description_not_a_second_intervention():
+    trial = parse_one(
+        page(
+            section("Study Groups", "study_groups", "Arm A", "Participants get the tablet.", "Aspirin", "Oral"),
+            section("Interventions", "interventions", "Aspirin", "Oral"),
+        )
+    )
+    assert [(i.name, i.description) for i in trial.interventions] == [("Aspirin", "Oral")]
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        ("Arm A", "Participants get the tablet.", ("Aspirin",))
+    ]
+
+
+def test_group_label_equal_to_an_intervention_name_opens_a_new_group():
+    trial = parse_one(
+        page(
+            section(
+                "Study Groups",
+                "study_groups",
+                "Tadalafil",
+                "Tadalafil 5 mg daily for twelve weeks in the morning.",
+                "Tadalafil",
+                "5 mg tablet",
+                "Placebo",
+                "Matching placebo tablet daily for twelve weeks in the morning.",
+                "Placebo",
+                "Sugar pill",
+            ),
+            section("Interventions", "interventions", "Tadalafil", "5 mg tablet", "Placebo", "Sugar pill"),
+        )
+    )
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        ("Tadalafil", "Tadalafil 5 mg daily for twelve weeks in the morning.", ("Tadalafil",)),
+        ("Placebo", "Matching placebo tablet daily for twelve weeks in the morning.", ("Placebo",)),
+    ]
+    assert [(i.name, i.description) for i in trial.interventions] == [
+        ("Tadalafil", "5 mg tablet"),
+        ("Placebo", "Sugar pill"),
+    ]
+
+
+def test_long_label_after_no_interventions_line_is_a_new_group():
+    label = "Men older than sixty five years who underwent radical prostatectomy within the last two years"
+    trial = parse_one(
+        page(
+            section(
+                "Study Groups",
+                "study_groups",
+                "Cohort A",
+                "Younger men.",
+                "No interventions assigned to this group",
+                label,
+                "Older men.",
+                "No interventions assigned to this group",
+            )
+        )
+    )
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        ("Cohort A", "Younger men.", ()),
+        (label, "Older men.", ()),
+    ]
+
+
+def test_heading_wording_inside_a_summary_is_text_not_a_heading():
+    trial = parse_one(
+        page(
+            section("Brief Summary", "brief_summary", "Study Design: randomized.", "Interventions:", "Drug A daily."),
+            section("Conditions", "conditions", "Erectile Dysfunction"),
+        )
+    )
+    assert trial.brief_summary == "Study Design: randomized.\n\nInterventions:\n\nDrug A daily."
+    assert trial.interventions == ()
+    assert trial.conditions == ("Erectile Dysfunction",)
+
+
+def test_design_value_other_is_placed_by_its_position_and_the_study_type():
+    basic = section("Basic Information", "basic_information", "RECRUITING", "INTERVENTIONAL")
+    trial = parse_one(page(basic, section("Study Design", "study_design", "RANDOMIZED", "PARALLEL", "OTHER", "NONE")))
+    assert (trial.allocation, trial.intervention_model, trial.primary_purpose, trial.masking) == (
+        "RANDOMIZED",
+        "PARALLEL",
+        "OTHER",
+        "NONE",
+    )
+    observational = section("Basic Information", "basic_information", "RECRUITING", "OBSERVATIONAL")
+    trial = parse_one(page(observational, section("Study Design", "study_design", "OTHER", "PROSPECTIVE")))
+    assert (trial.observational_model, trial.time_perspective) == ("OTHER", "PROSPECTIVE")
+    trial = parse_one(page(observational, section("Study Design", "study_design", "COHORT", "OTHER")))
+    assert (trial.observational_model, trial.time_perspective) == ("COHORT", "OTHER")
+    # alone, OTHER could be either observational field: not read, and said so
+    trial = parse_one(page(observational, section("Study Design", "study_design", "OTHER")))
+    assert (trial.observational_model, trial.time_perspective) == (None, None)
+    assert "study_design" in [issue.field for issue in trial.issues]
+
+
+def test_ambiguous_repeated_name_block_is_not_guessed():
+    # "Placebo" twice, and Study Groups links neither: the page does not say whether the
+    # second "Placebo" opens a block or is a line of the first one's description.
+    trial = parse_one(
+        page(
+            section(
+                "Study Groups",
+                "study_groups",
+                "Arm A",
+                "Observation only.",
+                "No interventions assigned to this group",
+            ),
+            section("Interventions", "interventions", "Placebo", "Sugar pill", "Placebo", "Twice daily"),
+        )
+    )
+    assert trial.interventions == ()
+    assert any(found.field == "interventions" for found in trial.issues)
