@@ -93,6 +93,8 @@ _HEADING_WITH_TEXT = re.compile(
 
 _SENTENCE_END = re.compile(r"[.!?;。；！？][\"'”’)\]]*$")
 _INLINE_NUMBER = re.compile(r"(?<=[;.:,；。：，])\s+(?P<number>\d{1,3})[.)、]\s+(?=\S)")
+# sequence_only=True: any " N. " that continues the numbering splits, punctuation before it or not
+_INLINE_NUMBER_ANY = re.compile(r"(?<=\S)\s+(?P<number>\d{1,3})[.)、](?=\s+\S)")
 
 
 @dataclass
@@ -139,14 +141,14 @@ def _continues(item: _Item, line: str) -> bool:
     return not _SENTENCE_END.search(item.text)
 
 
-def _split_inline(item: _Item) -> list[_Item]:
+def _split_inline(item: _Item, pattern: re.Pattern[str] = _INLINE_NUMBER) -> list[_Item]:
     """Rule 5: "...; 2. Newly-onset ..." -> two items when 2 continues the numbering."""
     items = [item]
     text = item.text
     current = item
     while True:
         expected = (current.number or 1) + 1
-        found = next((m for m in _INLINE_NUMBER.finditer(text) if int(m.group("number")) == expected), None)
+        found = next((m for m in pattern.finditer(text) if int(m.group("number")) == expected), None)
         if found is None:
             break
         # the ";" or "," before an inline number separates the items: it is not part of either
@@ -157,7 +159,7 @@ def _split_inline(item: _Item) -> list[_Item]:
     return items
 
 
-def _items(lines: Sequence[str]) -> list[_Item]:
+def _items(lines: Sequence[str], pattern: re.Pattern[str] = _INLINE_NUMBER) -> list[_Item]:
     items: list[_Item] = []
     for raw_line in lines:
         line = raw_line.strip()
@@ -168,13 +170,17 @@ def _items(lines: Sequence[str]) -> list[_Item]:
             items.append(_Item(number, [text]))
         else:
             items[-1].parts.append(text)
-    return [piece for item in items for piece in _split_inline(item)]
+    return [piece for item in items for piece in _split_inline(item, pattern)]
 
 
-def split_criteria(lines: Sequence[str], criterion_type: str) -> list[Criterion]:
-    """Criteria of one type from the lines of its block (markers stripped, wraps joined)."""
+def split_criteria(lines: Sequence[str], criterion_type: str, *, sequence_only: bool = False) -> list[Criterion]:
+    """Criteria of one type from the lines of its block (markers stripped, wraps joined).
+
+    ``sequence_only``: an inline " N. " splits when N is the next expected number, with or
+    without punctuation before it (pages that number items inline without ending them).
+    """
     criteria = []
-    for item in _items(lines):
+    for item in _items(lines, _INLINE_NUMBER_ANY if sequence_only else _INLINE_NUMBER):
         text = clean_text(item.text)
         if text:
             criteria.append(Criterion(criterion_type, text))

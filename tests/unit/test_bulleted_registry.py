@@ -109,9 +109,20 @@ def test_row_starting_on_a_new_line_is_a_new_measure() -> None:
     ]
 
 
-def test_outcome_without_a_time_frame_is_kept_with_an_issue() -> None:
+def test_outcome_without_a_time_frame_is_left_out_with_an_issue() -> None:
     trial = parse_one(MINIMAL + "- Primary Outcome Measures\nName Time Method Overall survival\n")
-    assert [(o.measure, o.time_frame) for o in trial.outcomes] == [("Overall survival", None)]
+    assert trial.outcomes == ()
+    assert [issue.field for issue in trial.issues] == ["outcomes.primary"]
+
+
+def test_time_point_list_is_not_cut_at_its_last_duration() -> None:
+    # fail safe: "Baseline, 6 months, 12 months, 24 months" is one time frame; the old reader
+    # gave measure "... Baseline, 6 months, 12 months," and time frame "24 months"
+    trial = parse_one(
+        MINIMAL
+        + "- Primary Outcome Measures\nName Time Method Erectile function Baseline, 6 months, 12 months, 24 months\n"
+    )
+    assert trial.outcomes == ()
     assert [issue.field for issue in trial.issues] == ["outcomes.primary"]
 
 
@@ -128,15 +139,15 @@ def test_arm_rows_use_the_listed_intervention_names() -> None:
     assert [intervention.name for intervention in trial.interventions] == ["Anti CD20 Antibody"]
 
 
-def test_same_arm_with_two_descriptions_keeps_the_first_and_warns() -> None:
+def test_arm_rows_without_an_evidenced_boundary_keep_the_label_only() -> None:
     text = MINIMAL + (
         "- Arm && Interventions\nGroup Intervention Description "
         "Group I Drug One Patients take it daily. Group I Drug Two Patients take it weekly.\n"
     )
     trial = parse_one(text)
     (arm,) = trial.arms
-    assert arm.intervention_names == ("Drug One", "Drug Two")
-    assert arm.description == "Patients take it daily."
+    assert (arm.label, arm.description, arm.intervention_names) == ("Group I", None, ())
+    assert trial.interventions == ()
     assert [issue.field for issue in trial.issues] == ["arms"]
 
 
@@ -172,3 +183,100 @@ def test_never_raises_on_damaged_pages(data: st.DataObject) -> None:
     document = page("\n".join(kept))
     bulleted_registry.detect(document)
     list(bulleted_registry.parse(document))
+
+
+# --- issue #11: real trials printed the seed's way ---------------------------------------------
+
+HEAD = """Example Trial Title
+- Conditions
+- Erectile Dysfunction
+- Interventions
+- Registration Number
+- NCT01234567
+- Lead Sponsor
+- Example Hospital
+"""
+
+
+def test_inline_numbers_without_punctuation_split_by_the_sequence() -> None:
+    trial = parse_one(
+        HEAD
+        + """Recruitment & Eligibility
+- Status
+- RECRUITING
+-
+- Men aged 18 or older 2. Erectile dysfunction for at least 6 months 3. Stable partner
+-
+- Prior prostatectomy 2. Use of nitrates
+"""
+    )
+    assert [(c.criterion_type, c.text) for c in trial.criteria] == [
+        ("INCLUSION", "Men aged 18 or older"),
+        ("INCLUSION", "Erectile dysfunction for at least 6 months"),
+        ("INCLUSION", "Stable partner"),
+        ("EXCLUSION", "Prior prostatectomy"),
+        ("EXCLUSION", "Use of nitrates"),
+    ]
+
+
+def test_arm_labels_that_are_not_group_numerals() -> None:
+    trial = parse_one(
+        HEAD
+        + """Study & Design
+- Study Type
+- INTERVENTIONAL
+- Arm && Interventions
+Group Intervention Description Bevacizumab and Erlotinib Bevacizumab Patients receive both drugs every 3 weeks. \
+Bevacizumab and Erlotinib Erlotinib Patients receive both drugs every 3 weeks.
+"""
+    )
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        (
+            "Bevacizumab and Erlotinib",
+            "Patients receive both drugs every 3 weeks.",
+            ("Bevacizumab", "Erlotinib"),
+        )
+    ]
+    assert [i.name for i in trial.interventions] == ["Bevacizumab", "Erlotinib"]
+
+
+def test_time_frames_in_words_and_baseline_phrases() -> None:
+    trial = parse_one(
+        HEAD
+        + """Study & Design
+- Study Type
+- INTERVENTIONAL
+- Primary Outcome Measures
+Name Time Method Pain score Baseline and week 12 Change in the visual analogue scale.
+- Secondary Outcome Measures
+Name Time Method Quality of life Six months Measured with the SF-36 questionnaire.
+"""
+    )
+    assert [(o.outcome_type, o.measure, o.time_frame, o.description) for o in trial.outcomes] == [
+        ("PRIMARY", "Pain score", "Baseline and week 12", "Change in the visual analogue scale."),
+        ("SECONDARY", "Quality of life", "Six months", "Measured with the SF-36 questionnaire."),
+    ]
+
+
+def test_a_description_line_equal_to_a_label_stays_text() -> None:
+    trial = parse_one(
+        HEAD
+        + """- Detailed Description
+Background of the trial.
+Study Design
+A two-arm randomised comparison.
+Recruitment & Eligibility
+- Status
+- RECRUITING
+Study & Design
+- Study Type
+- INTERVENTIONAL
+- Study Design
+- PARALLEL
+"""
+    )
+    assert trial.detailed_description == (
+        "Background of the trial.\n\nStudy Design\n\nA two-arm randomised comparison."
+    )
+    assert trial.intervention_model == "PARALLEL"
+    assert trial.study_type == "INTERVENTIONAL"

@@ -63,6 +63,30 @@ FIELD_LABELS: dict[str, str] = {
     "Secondary Outcome Measures": "secondary_outcomes",
     "Other Outcome Measures": "other_outcomes",
 }
+# The section each label is printed in (0 = before the first heading). The site prints the
+# labels in FIELD_LABELS order, so a line equal to a label counts as one only when it comes
+# after the current label and in its section (section heading seen): "Study Design" inside a
+# Detailed Description stays text. Assumption (the seed shows each label once): a label is
+# never repeated, and a section heading is printed before any label of its section.
+LABEL_SECTION: dict[str, int] = {
+    "conditions": 0,
+    "interventions": 0,
+    "registration_number": 0,
+    "lead_sponsor": 0,
+    "brief_summary": 0,
+    "detailed_description": 0,
+    "status": 1,
+    "sex": 1,
+    "target_recruitment": 1,
+    "study_type": 2,
+    "study_design": 2,
+    "arms_table": 2,
+    "primary_outcomes": 2,
+    "secondary_outcomes": 2,
+    "other_outcomes": 2,
+    "locations": 3,
+}
+_LABEL_ORDER = {name: index for index, name in enumerate(LABEL_SECTION)}
 _LOCATIONS_LABEL = re.compile(r"^Locations\s*\((\d+)\)$")
 
 # Column headers of the flattened tables (printed once, before the first row).
@@ -100,6 +124,10 @@ def detect(document: Document) -> bool:
     headings = sum(1 for heading in SECTION_HEADINGS if heading in plain)
     # dashed label bullets are the layout's signature; the undashed variant (HTML list
     # items) must show the distinctive labels and the section headings instead
+    # a study without enrollment or arms shows only "Registration Number": the dashed labels
+    # and both section headings must then be there
+    if distinctive == 1:
+        return labels >= 4 and headings >= 2
     return distinctive >= 2 and (labels >= 4 or headings >= 2)
 
 
@@ -135,17 +163,28 @@ class _Page:
 def _split_page(lines: Sequence[str]) -> _Page:
     title: str | None = None
     fields: list[_Field] = []
+    section = 0
+    last_order = -1
+
+    def opens(name: str) -> bool:
+        nonlocal last_order
+        if _LABEL_ORDER[name] <= last_order or LABEL_SECTION[name] != section:
+            return False
+        last_order = _LABEL_ORDER[name]
+        return True
+
     for line in lines:
         text = _DASH.sub("", line).strip() if line.startswith("-") else line
-        if line == _LONE_DASH:
+        if line == _LONE_DASH and section == 1:
             fields.append(_Field("unlabeled"))
             continue
-        if line in SECTION_HEADINGS:
+        if line in SECTION_HEADINGS and SECTION_HEADINGS.index(line) + 1 > section:
+            section = SECTION_HEADINGS.index(line) + 1
             continue
-        if text in FIELD_LABELS:
+        if text in FIELD_LABELS and opens(FIELD_LABELS[text]):
             fields.append(_Field(FIELD_LABELS[text]))
             continue
-        if match := _LOCATIONS_LABEL.match(text):
+        if (match := _LOCATIONS_LABEL.match(text)) and opens("locations"):
             fields.append(_Field("locations", stated_count=int(match.group(1))))
             continue
         if not fields:
@@ -169,7 +208,9 @@ def _criteria(blocks: list[_Field], issues: list[ParseIssue]) -> list[Criterion]
     criteria: list[Criterion] = []
     for block, criterion_type in zip(blocks, ELIGIBILITY_BLOCK_ORDER, strict=False):
         # each block is one line numbered inline ("...; 2. ..."): split_criteria splits it
-        criteria.extend(split_criteria(block.values, criterion_type))
+        # the numbering 1, 2, 3... is the evidence: the next expected number starts an item
+        # whether or not the previous item ends in punctuation
+        criteria.extend(split_criteria(block.values, criterion_type, sequence_only=True))
     return criteria
 
 
@@ -207,9 +248,130 @@ def _split_name_and_description(cell: str, known_names: Sequence[str]) -> tuple[
     return cell, None
 
 
-def _arms(values: Sequence[str], known_names: Sequence[str], issues: list[ParseIssue]) -> tuple[list[Arm], list[str]]:
-    """Arms in page order and the distinct intervention names they receive."""
+_ROW_START = re.compile(r"(?<=[.!?)\]])\s+(?=[A-Z0-9])")
+
+
+def _common_prefix(heads: Sequence[list[str]]) -> list[str]:
+    prefix = heads[0]
+    for head in heads[1:]:
+        size = 0
+        while size < min(len(prefix), len(head)) and prefix[size] == head[size]:
+            size += 1
+        prefix = prefix[:size]
+    return prefix
+
+
+def _rows_by_repetition(
+    text: str, known_names: Sequence[str], issues: list[ParseIssue]
+) -> list[tuple[str, str, str | None]]:
+    """Rows of a table whose labels are not "Group I"-like ("Sham", "Bevacizumab and Erlotinib").
+
+    Assumptions (the seed shows only Group I/II): a row is "label name description"; a row
+    starts after a sentence end with Title-Case words before the description's first sentence;
+    the site repeats an arm's label and description once per intervention, so rows sharing a
+    description share the arm, whose label is the words their heads have in common. A one-row
+    arm's head splits only at an intervention name seen elsewhere; otherwise the row is left
+    out with a ParseIssue (label and intervention cannot be told apart), unless the head is one
+    phrase printed twice ("Placebo Placebo": label and intervention are the same words).
+    """
+    pieces: list[tuple[list[str], list[str]]] = []  # (head words, description sentences)
+    start = 0
+    for boundary in [*_ROW_START.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        sentence = text[start:end].strip()
+        start = boundary.end() if boundary else len(text)
+        if not sentence:
+            continue
+        head, description = _split_name_and_description(sentence, ())
+        if description is not None and head:
+            pieces.append((head.split(), [description]))
+        elif pieces:
+            pieces[-1][1].append(sentence)
+        else:
+            issues.append(ParseIssue("arms", "arms table text before the first recognisable row was ignored"))
+    groups: dict[str, list[list[str]]] = {}
+    for head, sentences in pieces:
+        groups.setdefault(" ".join(sentences), []).append(head)
     rows: list[tuple[str, str, str | None]] = []
+    names = set(known_names)
+    split_heads: dict[str, tuple[str, list[str]]] = {}
+    for description, heads in groups.items():
+        prefix = _common_prefix(heads) if len(heads) > 1 else []
+        if prefix and all(len(head) > len(prefix) for head in heads):
+            rest = [" ".join(head[len(prefix) :]) for head in heads]
+            names.update(rest)
+            split_heads[description] = (" ".join(prefix), rest)
+    for description, heads in groups.items():
+        if description in split_heads:
+            label, rest = split_heads[description]
+            rows += [(label, name, description) for name in rest]
+            continue
+        for head in heads:
+            joined = " ".join(head)
+            half = len(head) // 2
+            if len(head) % 2 == 0 and [w.lower() for w in head[:half]] == [w.lower() for w in head[half:]]:
+                # "Placebo Placebo": the arm is named after its one intervention
+                rows.append((" ".join(head[:half]), " ".join(head[half:]), description))
+                continue
+            name = next((n for n in sorted(names, key=len, reverse=True) if joined.endswith(" " + n)), None)
+            if name:
+                rows.append((joined[: -len(name)].strip(), name, description))
+            else:
+                issues.append(ParseIssue("arms", f"row {joined!r}: arm label and intervention cannot be told apart"))
+    return rows
+
+
+# Any arm label, also one the row boundary rule above does not see ("sildenafil Arm 2 placebo").
+_ANY_ARM_LABEL = re.compile(r"\b(?:Group|Arm|Cohort)\s+(?:[IVX]+|\d+|[A-Z])\b")
+# A label that goes on past the recognised words ("Arm II (No sural nerve grafting)", "Arm A: ...").
+_LABEL_GOES_ON = re.compile(r"^[(:\-–\[]")
+
+
+def _evidenced_split(cells: Sequence[str], names: Sequence[str]) -> tuple[list[str], str | None] | None:
+    """(name per cell, description) of one arm's cells "name description", or None.
+
+    The site prints an arm's description once per intervention, so the boundary is evidenced
+    by a name seen elsewhere at the start of a cell (the rest is the description, which every
+    other cell of the arm must end with), or by two or more cells that share a description:
+    their longest common word suffix, when every cell keeps a name before it. Nothing else
+    (capitalisation, sentence shape) is taken as evidence.
+    """
+    description: str | None = None
+    for cell in cells:
+        name = next((n for n in sorted(names, key=len, reverse=True) if cell == n or cell.startswith(n + " ")), None)
+        if name is not None:
+            description = cell[len(name) :].strip()
+            break
+    if description is None and len(cells) > 1:
+        words = [cell.split() for cell in cells]
+        size = 0
+        while all(len(w) > size for w in words) and len({w[-1 - size] for w in words}) == 1:
+            size += 1
+        if size and all(len(w) > size for w in words):
+            description = " ".join(words[0][-size:])
+    if not description and description != "":
+        return None
+    split_names: list[str] = []
+    for cell in cells:
+        if description and not cell.endswith(" " + description):
+            return None
+        name = cell[: len(cell) - len(description)].strip() if description else cell
+        if not name:
+            return None
+        split_names.append(name)
+    return split_names, description or None
+
+
+def _arms(values: Sequence[str], known_names: Sequence[str], issues: list[ParseIssue]) -> tuple[list[Arm], list[str]]:
+    """Arms in page order and the distinct intervention names they receive.
+
+    Fail safe: an arm whose label is recognised but whose name/description boundary is not
+    evidenced (see `_evidenced_split`) keeps its label only; the intervention list stops at the
+    first row whose name is not evidenced (so the names kept are the page's first ones, in
+    order); a row whose label or row boundary is in doubt ends the arms read from the table.
+    """
+    rows: list[tuple[str, str | None, str | None]] = []
+    unresolved: set[str] = set()
     header = list(ARMS_TABLE_HEADER)
     if list(values[: len(header)]) == header:
         # table cells kept on their own lines (HTML): label, intervention, description
@@ -225,17 +387,63 @@ def _arms(values: Sequence[str], known_names: Sequence[str], issues: list[ParseI
             text = text[len(heading) :].strip()
         matches = list(_ARM_LABEL.finditer(text))
         if not matches and text:
-            issues.append(ParseIssue("arms", "arms table found but no arm label (Group/Arm/Cohort) recognised"))
+            rows = _rows_by_repetition(text, known_names, issues)
+        elif matches and text[: matches[0].start()].strip():
+            issues.append(ParseIssue("arms", "arms table text before the first arm label; the arms were left out"))
+            matches = []
+        labelled: list[tuple[str, str]] = []
         for position, match in enumerate(matches):
             end = matches[position + 1].start() if position + 1 < len(matches) else len(text)
             cell = text[match.end(1) : end].strip()
-            name, description = _split_name_and_description(cell, known_names)
-            rows.append((match.group(1), name, description))
+            if _LABEL_GOES_ON.match(cell):
+                issues.append(ParseIssue("arms", f"{match.group(1)!r} may be part of a longer label; arms left out"))
+                break
+            labelled.append((match.group(1), cell))
+            if _ANY_ARM_LABEL.search(cell):
+                issues.append(
+                    ParseIssue("arms", f"{match.group(1)!r}: its cell names another arm label; later arms left out")
+                )
+                unresolved.add(match.group(1))
+                break
+        by_label: dict[str, list[str]] = {}
+        for label, cell in labelled:
+            by_label.setdefault(label, []).append(cell)
+        names = list(known_names)
+        resolved: dict[str, tuple[list[str], str | None]] = {}
+        progress = True
+        while progress:
+            progress = False
+            for label, cells in by_label.items():
+                if label in resolved or label in unresolved:
+                    continue
+                split = _evidenced_split(cells, names)
+                if split is not None:
+                    resolved[label] = split
+                    names += [name for name in split[0] if name not in names]
+                    progress = True
+        seen: dict[str, int] = {}
+        for label, _cell in labelled:
+            index = seen.get(label, 0)
+            seen[label] = index + 1
+            if label in resolved:
+                split_names, description = resolved[label]
+                rows.append((label, split_names[index], description))
+            else:
+                rows.append((label, None, None))
+        for label in by_label:
+            if label not in resolved:
+                unresolved.add(label)
+                issues.append(ParseIssue("arms", f"{label}: intervention and description cannot be told apart"))
 
     arms: dict[str, Arm] = {}
     intervention_names: list[str] = []
+    names_complete = True
     for label, name, description in rows:
-        if name and name not in intervention_names:
+        if not label:
+            continue
+        if name is None:
+            names_complete = False
+        elif names_complete and name not in intervention_names:
             intervention_names.append(name)
         arm = arms.get(label)
         if arm is None:
@@ -248,10 +456,22 @@ def _arms(values: Sequence[str], known_names: Sequence[str], issues: list[ParseI
     return list(arms.values()), intervention_names
 
 
-# A time frame cell: "18 months", "12 weeks", "Up to 2 years", "Baseline to 6 months".
+# A time frame cell: "18 months", "12 weeks", "Up to 2 years", "Baseline to 6 months",
+# "Six months", "Baseline and week 12", "Day 28". Assumption (the seed shows only "18 months"):
+# the site prints the registry's free-text time frame; only those built from a number (digits or
+# a number word) and a unit, with the usual lead words, are recognised; a row whose time frame is
+# not recognised is left out with a ParseIssue rather than cut at a guess.
+_NUMBER = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
+_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?)"
 _TIME_FRAME = re.compile(
-    r"(?:(?:[Uu]p to|[Bb]aseline(?:,| and| to)?|[Ww]eek|[Mm]onth|[Dd]ay)\s+)?"
-    r"\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?\s*(?:years?|months?|weeks?|days?|hours?)"
+    r"(?i:(?:up to|through|baseline(?:,| and| to| through)?)\s+)?"
+    r"(?i:(?:baseline(?:,| and| to| through)?\s+)?(?:"
+    + _NUMBER
+    + r"(?:\s*(?:-|–|to|and)\s*"
+    + _NUMBER
+    + r")?\s*"
+    + _UNIT
+    + r"|(?:week|month|day|year|visit)\s+\d+(?:\s*(?:-|–|to|and)\s*\d+)?))"
 )
 # Words that make a duration part of a sentence ("relapse rate in 18 months") rather than a cell.
 _TIME_PREPOSITIONS = frozenset(
@@ -290,56 +510,114 @@ def _time_frame_cells(text: str) -> list[re.Match[str]]:
     return cells
 
 
-def _split_description_and_measure(segment: str) -> tuple[str | None, str]:
-    """The text between two time frames: the previous row's description, then the next measure."""
-    segment = segment.strip()
-    if "\n" in segment:
-        description, _, measure = segment.rpartition("\n")
-        return normalize.clean_text(description.replace("\n", " ")), measure.strip()
-    boundaries = list(_SENTENCE_END.finditer(segment))
-    if boundaries:
-        cut = boundaries[-1]
-        return segment[: cut.end()].strip(), segment[cut.end() :].strip()
-    return None, segment
+_OUTCOMES_HEADER = re.compile(r"^\s*" + r"\s+".join(OUTCOMES_TABLE_HEADER) + r"\s*")
 
 
 def _outcomes(values: Sequence[str], outcome_type: str, issues: list[ParseIssue]) -> list[Outcome]:
-    # keep line breaks: a row that starts on a new line is a reliable boundary
-    text = "\n".join(values)
-    header = re.compile(r"^\s*" + r"\s+".join(OUTCOMES_TABLE_HEADER) + r"\s*")
-    text = header.sub("", text, count=1).strip()
-    if not text:
+    """The rows of one outcome table, in page order, as far as their boundaries are evidenced.
+
+    Assumptions (fail safe: a cell boundary the page does not evidence is never guessed):
+
+    * a line starts a row ("Name Time Method" removed from the first);
+    * a line with one recognised time frame cell is "measure time_frame [description]";
+    * a line with several recognised time frame cells holds several rows (the seed's
+      "... two groups. 18 months Side effects 18 months Any side effects ...") only when the
+      cells are the same words (the table's column repeated) and the text between two cells
+      has no sentence end, so it is the next measure and the previous row has no description;
+    * any other line (no recognised time frame, or several differing ones, which may be
+      durations inside a description) cannot be split: it and the rows after it in the table
+      are left out with a ParseIssue, so the rows kept are the table's first rows in order.
+    """
+    field_name = f"outcomes.{outcome_type.lower()}"
+    if list(values[: len(OUTCOMES_TABLE_HEADER)]) == list(OUTCOMES_TABLE_HEADER):
+        return _outcome_cells(values[len(OUTCOMES_TABLE_HEADER) :], outcome_type, field_name, issues)
+    lines = [line for line in values if line.strip()]
+    if lines:
+        lines[0] = _OUTCOMES_HEADER.sub("", lines[0], count=1)
+    outcomes: list[Outcome] = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        rows = _outcome_line(line)
+        if rows is None:
+            left = len(lines) - number + 1
+            issues.append(
+                ParseIssue(
+                    field_name,
+                    f"line {number}: measure, time frame and description cannot be told apart; {left} line(s) left out",
+                )
+            )
+            break
+        outcomes += [
+            Outcome(outcome_type, measure, time_frame, description) for measure, time_frame, description in rows
+        ]
+    return outcomes
+
+
+def _outcome_cells(cells: Sequence[str], outcome_type: str, field_name: str, issues: list[ParseIssue]) -> list[Outcome]:
+    """Table cells kept on their own lines (HTML): measure, time frame, description.
+
+    Only a table of full rows whose every time frame cell is recognised is read; otherwise
+    which cell is which is not evidenced and the table is left out with a ParseIssue.
+    """
+    rows = [cells[start : start + 3] for start in range(0, len(cells), 3)]
+    if len(cells) % 3 or not all(_TIME_FRAME.fullmatch(row[1].strip()) and row[0].strip() for row in rows):
+        issues.append(ParseIssue(field_name, "outcome table cells do not form full rows; the table was left out"))
         return []
+    return [Outcome(outcome_type, row[0].strip(), row[1].strip(), row[2].strip() or None) for row in rows]
+
+
+# The word before a time frame cell that makes the cell the end of a longer free-text time
+# frame ("Baseline, 6 months, 12 months", "Week 4 and Week 6", "Day 1 to Week 8").
+_TIME_FRAME_LINKS = frozenset(
+    {"and", "or", "&", "-", "–", "/", "then", "through", "thru", "baseline", "versus", "vs", "vs."}
+    | {"approx", "approx.", "approximately", "about", "around", "altogether", "average", "every", "each"}
+    | {"±", "+/-", "~", "than", "assessed", "between", "up", "post-operative", "postoperative", "post-op"}
+)
+_TIME_FRAME_WORDS = re.compile(r"(?i)^(?:\d+(?:\.\d+)?|" + _UNIT + r"|week|month|day|year|visit)$")
+
+
+def _continues_a_time_frame(before: str, cell: str) -> bool:
+    words = before.split()
+    if not words:
+        return False
+    last = words[-1]
+    if len(words) >= 3 and words[-3].lower() in _TIME_PREPOSITIONS and " ".join(words[-2:]) == cell:
+        return False  # "Relapse rate at 12 months | 12 months": the measure ends with the same duration
+    return last[-1] in ",;:(-–/" or last.lower() in _TIME_FRAME_LINKS or bool(_TIME_FRAME_WORDS.match(last))
+
+
+def _outcome_line(text: str) -> list[tuple[str, str, str | None]] | None:
+    """(measure, time frame, description) rows of one line, or None when not evidenced."""
     cells = _time_frame_cells(text)
     if not cells:
-        issues.append(
-            ParseIssue(f"outcomes.{outcome_type.lower()}", "no time frame recognised; the row was kept as one measure")
-        )
-        return [Outcome(outcome_type, normalize.clean_text(text.replace("\n", " ")) or text)]
+        return None
+    if len(cells) > 1 and len({" ".join(cell.group(0).split()).lower() for cell in cells}) > 1:
+        return None
+    if any(_continues_a_time_frame(text[: cell.start()], cell.group(0).strip()) for cell in cells):
+        return None
+    # a duration outside a sentence ("score One month after treatment ...") before the last cell
+    # may be the real time frame's start: the cells are then not evidenced
+    starts = {cell.start() for cell in cells}
+    for match in _TIME_FRAME.finditer(text[: cells[-1].start()]):
+        before = text[: match.start()].split()
+        if match.start() not in starts and not (before and before[-1].lower() in _TIME_PREPOSITIONS):
+            return None
     segments = [text[: cells[0].start()]]
     segments += [text[cells[index].end() : cells[index + 1].start()] for index in range(len(cells) - 1)]
     segments.append(text[cells[-1].end() :])
-
-    measures = [segments[0].strip()]
-    descriptions: list[str | None] = []
-    for segment in segments[1:-1]:
-        description, measure = _split_description_and_measure(segment)
-        descriptions.append(description)
-        measures.append(measure)
-    descriptions.append(normalize.clean_text(segments[-1].replace("\n", " ")))
-
-    outcomes = []
-    for measure, cell, description in zip(measures, cells, descriptions, strict=True):
-        measure_text = normalize.clean_text(measure.replace("\n", " "))
-        if not measure_text:
-            issues.append(
-                ParseIssue(
-                    f"outcomes.{outcome_type.lower()}", f"a row with time frame {cell.group(0)!r} has no measure"
-                )
-            )
-            continue
-        outcomes.append(Outcome(outcome_type, measure_text, cell.group(0).strip(), description))
-    return outcomes
+    middle = segments[1:-1]
+    if any(_SENTENCE_END.search(segment.strip() + " X") for segment in middle):
+        return None
+    measures = [normalize.clean_text(segment) for segment in segments[:-1]]
+    if not all(measures):
+        return None
+    descriptions: list[str | None] = [None] * (len(cells) - 1) + [normalize.clean_text(segments[-1]) or None]
+    return [
+        (measure, cell.group(0).strip(), description)
+        for measure, cell, description in zip(measures, cells, descriptions, strict=True)
+    ]
 
 
 def _locations(page_field: _Field, issues: list[ParseIssue]) -> list[Location]:
@@ -348,9 +626,11 @@ def _locations(page_field: _Field, issues: list[ParseIssue]) -> list[Location]:
     facility: str | None = None
     values = page_field.values
     has_flags = any(_FLAG.match(value) for value in values)
+    # "Locations (N)" with exactly 2N lines: facility / place pairs, flag or not
+    paired = page_field.stated_count is not None and len(values) == 2 * page_field.stated_count
     for index, value in enumerate(values):
         flag = _FLAG.match(value)
-        is_place = bool(flag) if has_flags else index % 2 == 1
+        is_place = index % 2 == 1 if paired or not has_flags else bool(flag)
         if not is_place:
             if facility is not None:
                 locations.append(Location(facility=facility))
@@ -440,9 +720,22 @@ def parse(document: Document) -> Iterable[Trial]:
     listed_names = {intervention.name for intervention in listed}
     interventions = listed + [Intervention(name) for name in arm_intervention_names if name not in listed_names]
 
+    # outcomes are kept up to the first row that cannot be read: a table cut short stops the
+    # tables after it too, so the rows kept are the page's first outcome rows in page order
     outcomes: list[Outcome] = []
     for field_name, outcome_type in _OUTCOME_FIELDS.items():
-        outcomes += _outcomes(page.values(field_name), outcome_type, issues)
+        values = page.values(field_name)
+        count = len(issues)
+        outcomes += _outcomes(values, outcome_type, issues)
+        if len(issues) > count:
+            later = [
+                name
+                for name in list(_OUTCOME_FIELDS)[list(_OUTCOME_FIELDS).index(field_name) + 1 :]
+                if page.values(name)
+            ]
+            if later:
+                issues.append(ParseIssue("outcomes", f"outcome tables after a cut one left out: {', '.join(later)}"))
+            break
 
     blocks = page.all_named("unlabeled") or _undashed_eligibility_blocks(page)
     criteria = _criteria(blocks, issues)
