@@ -52,10 +52,12 @@ def main(argv: list[str] | None = None) -> int:
             path = folder / f"synthetic_{index}_{Path(name).name}"
             path.write_bytes(data)
             pages.setdefault("synthetic, all layouts", []).append(path)
-        documents = {group: [read_document(folder, path, 50_000_000) for path in paths] for group, paths in pages.items()}
+        documents = {
+            group: [read_document(folder, path, 50_000_000) for path in paths] for group, paths in pages.items()
+        }
 
         print(f"parsers: {args.src}  machine: {platform.machine()}, Python {platform.python_version()}")
-        print("| pages | count | CPU ms/page (best of %d) |" % args.repeat)
+        print(f"| pages | count | CPU ms/page (best of {args.repeat}) |")
         print("|---|---:|---:|")
         for group, docs in documents.items():
             best = float("inf")
