@@ -29,37 +29,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from roundtrip_corpus import Printed, Study
+from roundtrip_corpus import PHASE_WORDING, STATUS_WORDING, Printed, Study
 
 from trialmart import normalize
 from trialmart.records import Criterion, Sponsor, Trial
 
-STATUS_WORDING = {
-    "NOT_YET_RECRUITING": "Not yet recruiting",
-    "RECRUITING": "Recruiting",
-    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
-    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
-    "SUSPENDED": "Suspended",
-    "TERMINATED": "Terminated",
-    "COMPLETED": "Completed",
-    "WITHDRAWN": "Withdrawn",
-    "UNKNOWN": "Unknown status",
-    "AVAILABLE": "Available",
-    "NO_LONGER_AVAILABLE": "No longer available",
-    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
-    "APPROVED_FOR_MARKETING": "Approved for marketing",
-    "WITHHELD": "Withheld",
-}
-PHASE_WORDING = {
-    "EARLY_PHASE1": "Early Phase 1",
-    "PHASE1": "Phase 1",
-    "PHASE1/PHASE2": "Phase 1/Phase 2",
-    "PHASE2": "Phase 2",
-    "PHASE2/PHASE3": "Phase 2/Phase 3",
-    "PHASE3": "Phase 3",
-    "PHASE4": "Phase 4",
-    "NA": "Not Applicable",
-}
 SEX_WORDING = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
 MONTHS = [
     "January",

@@ -38,36 +38,13 @@ seed does not dictate:
 
 from __future__ import annotations
 
-from roundtrip_corpus import Printed, Study
+from roundtrip_corpus import PHASE_WORDING, STATUS_WORDING, Printed, Study
 
 from trialmart import normalize
 from trialmart.records import Arm, Criterion, Identifier, Intervention, Sponsor, Trial
 
-STATUS = {
-    "NOT_YET_RECRUITING": "Not yet recruiting",
-    "RECRUITING": "Recruiting",
-    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
-    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
-    "SUSPENDED": "Suspended",
-    "TERMINATED": "Terminated",
-    "COMPLETED": "Completed",
-    "WITHDRAWN": "Withdrawn",
-    "UNKNOWN": "Unknown",
-    "AVAILABLE": "Available",
-    "NO_LONGER_AVAILABLE": "No longer available",
-    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
-    "APPROVED_FOR_MARKETING": "Approved for marketing",
-    "WITHHELD": "Withheld",
-}
-PHASE = {
-    "EARLY_PHASE1": "Early Phase 1",
-    "PHASE1": "Phase 1",
-    "PHASE2": "Phase 2",
-    "PHASE3": "Phase 3",
-    "PHASE4": "Phase 4",
-    "PHASE1/PHASE2": "Phase 1/Phase 2",
-    "PHASE2/PHASE3": "Phase 2/Phase 3",
-}
+STATUS = {**STATUS_WORDING, "UNKNOWN": "Unknown"}
+PHASE = {code: wording for code, wording in PHASE_WORDING.items() if code != "NA"}  # no phase line for NA
 STUDY_TYPE = {
     "INTERVENTIONAL": "Interventional",
     "OBSERVATIONAL": "Observational",

@@ -36,6 +36,36 @@ DEFAULT_SAMPLE = 300
 PER_CLASS = 25
 
 
+# ClinicalTrials.gov's own display wording of the contract codes, for printers whose seed
+# never shows a value (a site may override an entry, as Veeva does for UNKNOWN).
+STATUS_WORDING = {
+    "NOT_YET_RECRUITING": "Not yet recruiting",
+    "RECRUITING": "Recruiting",
+    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
+    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
+    "SUSPENDED": "Suspended",
+    "TERMINATED": "Terminated",
+    "COMPLETED": "Completed",
+    "WITHDRAWN": "Withdrawn",
+    "UNKNOWN": "Unknown status",
+    "AVAILABLE": "Available",
+    "NO_LONGER_AVAILABLE": "No longer available",
+    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
+    "APPROVED_FOR_MARKETING": "Approved for marketing",
+    "WITHHELD": "Withheld",
+}
+PHASE_WORDING = {
+    "EARLY_PHASE1": "Early Phase 1",
+    "PHASE1": "Phase 1",
+    "PHASE1/PHASE2": "Phase 1/Phase 2",
+    "PHASE2": "Phase 2",
+    "PHASE2/PHASE3": "Phase 2/Phase 3",
+    "PHASE3": "Phase 3",
+    "PHASE4": "Phase 4",
+    "NA": "Not Applicable",
+}
+
+
 @dataclass(frozen=True)
 class Study:
     """One official record: the API v2 study object and what trialmart reads from it."""
