@@ -622,7 +622,11 @@ def clean_text(raw: str | None) -> str | None:
     """Decode entities and escaped quotes, collapse runs of spaces; empty becomes None."""
     if raw is None:
         return None
-    text = html.unescape(raw)
-    text = _ESCAPED_QUOTE.sub(r"\1", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = html.unescape(raw) if "&" in raw else raw
+    if "\\" in text:
+        text = _ESCAPED_QUOTE.sub(r"\1", text)
+    if text.isascii() and "\t" not in text and "  " not in text:
+        text = text.strip()  # nothing for _SPACES to collapse (the common line): skip the regex
+    else:
+        text = _SPACES.sub(" ", text).strip()
     return text or None

@@ -18,7 +18,8 @@ codes, in the seeds' block order. Choices the seeds do not dictate:
 * Study Design: interventional = allocation, intervention model, primary purpose, masking;
   observational = observational model, time perspective; absent values are left out.
 * Study Groups: label, description (when any), then each linked intervention's name and its
-  description (seed 003), or "No interventions assigned to this group" (seed 000). Arm and
+  description (seed 003; of several interventions with the same name, the one whose own arm
+  labels include the group), or "No interventions assigned to this group" (seed 000). Arm and
   intervention types are not printed (the seeds never show them), so they are not stated.
 * Interventions: left out when the study has none (seed 000); name, then description if any.
 * Eligibility: "Inclusion Criteria", the inclusion items as "N. text", "Exclusion Criteria",
@@ -42,7 +43,8 @@ from dataclasses import replace
 from roundtrip_corpus import Printed, Study
 
 from trialmart import normalize
-from trialmart.records import Contact, Criterion, Location, Trial
+from trialmart.records import Contact, Criterion, Intervention, Location, Trial
+from trialmart.sources._official import short_text
 
 SENTENCES = {
     "Study Results": "The study team has not published outcome measurements, participant flow, or safety data "
@@ -82,6 +84,19 @@ def _text_lines(text: str | None) -> list[str]:
 def _cleaned(lines: list[str]) -> str | None:
     """The lines as trialmart stores page text: entities decoded, paragraphs joined."""
     return "\n\n".join(text for line in lines if (text := normalize.clean_text(line))) or None
+
+
+def _linked_intervention(study: Study, name: str, label: str) -> Intervention | None:
+    """The intervention a group's link shows: of those named `name`, the one whose own arm labels
+    include the group (the registry links both ways), else the first one so named."""
+    named = [item for item in study.trial.interventions if item.name == name]
+    raw = study.module("armsInterventionsModule").get("interventions") or []
+    raw_named = [item for item in raw if short_text(item.get("name")) == name]
+    if len(raw_named) == len(named):
+        for item, record in zip(named, raw_named):
+            if label in [short_text(text) for text in record.get("armGroupLabels") or []]:
+                return item
+    return named[0] if named else None
 
 
 def print_page(study: Study) -> Printed:
@@ -148,7 +163,6 @@ def print_page(study: Study) -> Printed:
     block("Study Design", *[value for _, value in design])
     stated.update(design)
 
-    by_name = {item.name: item for item in t.interventions}
     groups: list[str] = []
     for arm in t.arms:
         groups.append(arm.label)
@@ -156,8 +170,9 @@ def print_page(study: Study) -> Printed:
         groups += arm_text
         for name in arm.intervention_names:
             groups.append(name)
-            if name in by_name:
-                groups += _text_lines(by_name[name].description)
+            linked = _linked_intervention(study, name, arm.label)
+            if linked is not None:
+                groups += _text_lines(linked.description)
         if not arm.intervention_names:
             groups.append(NO_LINKS)
     block("Study Groups", *groups)

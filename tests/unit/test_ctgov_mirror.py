@@ -239,16 +239,61 @@ def test_base_helpers():
 # --- issue #11: pages of other real trials printed the seeds' way -----------------------------
 
 
-def test_short_intervention_description_is_a_description_not_a_second_intervention():
+def test_sentence_after_an_intervention_name_is_its_description():
+    trial = parse_one(
+        page(
+            section("Study Groups", "study_groups", "Arm A", "Participants get the tablet.", "Aspirin", "One tablet."),
+            section("Interventions", "interventions", "Aspirin", "One tablet."),
+        )
+    )
+    assert [(i.name, i.description) for i in trial.interventions] == [("Aspirin", "One tablet.")]
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        ("Arm A", "Participants get the tablet.", ("Aspirin",))
+    ]
+
+
+def test_short_line_after_an_intervention_name_is_not_guessed():
+    # "Oral" could be Aspirin's description or a second intervention the group always gets with
+    # it (interventions without a description are common): the page does not say which.
     trial = parse_one(
         page(
             section("Study Groups", "study_groups", "Arm A", "Participants get the tablet.", "Aspirin", "Oral"),
             section("Interventions", "interventions", "Aspirin", "Oral"),
         )
     )
-    assert [(i.name, i.description) for i in trial.interventions] == [("Aspirin", "Oral")]
+    assert trial.interventions == ()
+    # the group itself is certain; only its links are not
     assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
-        ("Arm A", "Participants get the tablet.", ("Aspirin",))
+        ("Arm A", "Participants get the tablet.", ())
+    ]
+    assert {"arms", "interventions"} <= {found.field for found in trial.issues}
+
+
+def test_intervention_without_description_is_read_when_the_groups_show_it_alone():
+    trial = parse_one(
+        page(
+            section(
+                "Study Groups",
+                "study_groups",
+                "Arm A",
+                "Aspirin",
+                "Once a day by mouth for a year.",
+                "Arm B",
+                "Given the dummy pill.",
+                "Placebo",
+            ),
+            section("Interventions", "interventions", "Aspirin", "Once a day by mouth for a year.", "Placebo"),
+        )
+    )
+    # "Placebo" ends the Interventions list, and Study Groups shows it after a group's text, not
+    # after Aspirin's lines: it is an intervention printed without a description
+    assert [(i.name, i.description) for i in trial.interventions] == [
+        ("Aspirin", "Once a day by mouth for a year."),
+        ("Placebo", None),
+    ]
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
+        ("Arm A", None, ("Aspirin",)),
+        ("Arm B", "Given the dummy pill.", ("Placebo",)),
     ]
 
 
@@ -261,13 +306,13 @@ def test_group_label_equal_to_an_intervention_name_opens_a_new_group():
                 "Tadalafil",
                 "Tadalafil 5 mg daily for twelve weeks in the morning.",
                 "Tadalafil",
-                "5 mg tablet",
+                "One 5 mg tablet.",
                 "Placebo",
                 "Matching placebo tablet daily for twelve weeks in the morning.",
                 "Placebo",
-                "Sugar pill",
+                "One sugar pill.",
             ),
-            section("Interventions", "interventions", "Tadalafil", "5 mg tablet", "Placebo", "Sugar pill"),
+            section("Interventions", "interventions", "Tadalafil", "One 5 mg tablet.", "Placebo", "One sugar pill."),
         )
     )
     assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [
@@ -275,8 +320,8 @@ def test_group_label_equal_to_an_intervention_name_opens_a_new_group():
         ("Placebo", "Matching placebo tablet daily for twelve weeks in the morning.", ("Placebo",)),
     ]
     assert [(i.name, i.description) for i in trial.interventions] == [
-        ("Tadalafil", "5 mg tablet"),
-        ("Placebo", "Sugar pill"),
+        ("Tadalafil", "One 5 mg tablet."),
+        ("Placebo", "One sugar pill."),
     ]
 
 

@@ -13,12 +13,11 @@ API v2 codes, so each value is classified by what it is, not by where it stands:
 * Study Results: "The study team has not published outcome measurements ..." is a statement
   about this trial (results are not posted), so has_results is False; any other text there is
   not interpreted (NULL + ParseIssue).
-* Study Groups: label, description, then the names of the interventions the group receives
-  (names printed again under "Interventions", each maybe followed by its description again):
-  those are links (Arm.intervention_names), not groups. "No interventions assigned to this
-  group" is site text meaning no links. When the Interventions list cannot be cut with
-  certainty (see `_interventions`), neither interventions nor groups are read (links cannot be
-  told from group text): no rows + ParseIssue, never a guessed row.
+* Study Groups and Interventions: each group's label, description, then each intervention it
+  receives printed again as in the Interventions list (name, then description), or "No
+  interventions assigned to this group". Text does not say where a name or a description
+  ends, so the two blocks are read together and only what every reading the page allows
+  agrees on is kept (see `_groups_and_interventions`): NULL + ParseIssue for the rest.
 * Eligibility Criteria: the inclusion / exclusion blocks (split by `trialmart.criteria`), then
   the minimum age, maximum age, sex code and healthy-volunteers answer, recognised by value.
 * Countries lists the countries of the locations; there is no table for it, so it is not read.
@@ -284,13 +283,7 @@ def parse(document: Document) -> Iterable[Trial]:
     fields.update(_design(page.lines("study_design"), fields.get("study_type"), issues))
     fields["brief_summary"] = paragraphs(page.lines("brief_summary"))
     fields["detailed_description"] = paragraphs(page.lines("detailed_description"))
-    interventions = _interventions(page.lines("interventions"), page.lines("study_groups"), issues)
-    if page.lines("interventions") and not interventions and page.lines("study_groups"):
-        # FAIL SAFE: without the interventions the links cannot be told from group text
-        issues.append(issue("arms", "interventions not read, so the groups' links are not evidenced; not read"))
-        arms: list[Arm] = []
-    else:
-        arms = _arms(page.lines("study_groups"), interventions, issues)
+    arms, interventions = _groups_and_interventions(page.lines("study_groups"), page.lines("interventions"), issues)
     criteria, eligibility = _eligibility(page.lines("eligibility"), issues)
     fields.update(eligibility)
     for key in UNREAD_SECTIONS:
@@ -418,137 +411,247 @@ def _design(lines: Sequence[str], study_type: object, issues: list[ParseIssue]) 
     return values
 
 
-def _interventions(lines: Sequence[str], groups: Sequence[str], issues: list[ParseIssue]) -> list[Intervention]:
-    """Name lines, each followed by its description paragraphs (one line each) when it has any.
+# --- Study Groups and Interventions, read together ------------------------------------------
+#
+# The two blocks print the same interventions twice: the Interventions list shows each one's
+# name, then its description paragraphs (one line each); Study Groups shows each group's label,
+# its description paragraphs, then each linked intervention again as that same run of lines
+# (name + description), or "No interventions assigned to this group" (seeds 000 and 003).
+# Flattened to text, neither block says where one item's lines end, so both are read together
+# as a small grammar, and every reading the page allows is enumerated:
+#
+#   Interventions := Item*            Item  := name line, description line*
+#   Study Groups  := Group*           Group := label line, description line*, (Link+ | no-links line)
+#   Link          := the lines of one Item, verbatim
+#
+# under these constraints (ASSUMPTIONS the seeds do not contradict; every real record checked in
+# the round-trip suite keeps them):
+#   * every listed intervention is linked by at least one group (when the page has groups);
+#   * a group's labels are unique, and a group links an intervention name at most once;
+#   * a group's description ends at the first line that opens a link (a description line that
+#     repeats an intervention's name and exact description is read as that link).
+# FAIL SAFE (faithful-data rule): only what every reading agrees on is read. Groups (and,
+# separately, interventions) are read only when all readings give the same number of rows with
+# the same labels (names); a description or a link list the readings disagree on is NULL /
+# empty, and a ParseIssue says what was left out. No reading, or more than MAX_READINGS: no rows
+# + ParseIssue.
 
-    The site prints each intervention's name, then its description, and repeats exactly that
-    block under every group it belongs to (seed 003). A block counts as evidenced only when
-    Study Groups shows it whole: its name followed by exactly its description lines (and every
-    description line follows its line before it there at least once).
-    FAIL SAFE (faithful-data rule): the list is read only when exactly one cut of it into
-    evidenced blocks exists. Otherwise (an intervention no group links, a name repeated with
-    several descriptions, a description line that could open a block, a name printed alone)
-    the page does not say where blocks end: no intervention row is read, and a ParseIssue on
-    "interventions" says why. ASSUMPTION: a name alone (an intervention without a
-    description) is never evidenced, since any line after it could be its description.
-    """
-    folded = [normalize.fold(normalize.clean_text(line)) for line in groups]
-    positions: dict[str, list[int]] = {}
-    for at, line in enumerate(folded):
-        positions.setdefault(line, []).append(at)
-    keys = [normalize.fold(normalize.clean_text(line)) for line in lines]
-    count = len(keys)
+MAX_READINGS = 24
+PROSE_WORDS = 16
+SENTENCE_WORDS = 6
+# Search steps before the page counts as too ambiguous to read (keeps a pathological page linear).
+MAX_STEPS = 1000
 
-    def agrees(start: int, stop: int) -> bool:
-        name, description = keys[start], keys[start + 1 : stop]
-        shown = positions.get(name)
-        if shown and description and not any(folded[at + 1 : at + 1 + len(description)] == description for at in shown):
-            return False
-        for offset, line in enumerate(description, start=start + 1):
-            if line in positions and not any(at and folded[at - 1] == keys[offset - 1] for at in positions[line]):
-                return False
-        return True
+_Item = tuple[str, tuple[str, ...]]  # intervention name, description lines
+_Group = tuple[str, tuple[str, ...], tuple[str, ...]]  # label, description lines, linked names
 
-    def evidenced(start: int, stop: int) -> bool:
-        """Study Groups shows this block whole: its name, exactly these lines, then not the next line."""
-        if not agrees(start, stop):
-            return False
-        width = stop - start - 1
-        for at in positions.get(keys[start], ()):
-            end = at + 1 + width
-            if folded[at + 1 : end] != keys[start + 1 : stop]:
-                continue
-            # a name alone is never evidenced: any line after it could be its text
-            if width:
-                return True
-        return False
 
-    # readings[i]: how many cuts of lines[i:] into evidenced blocks there are (counted up to 2)
-    readings = [0] * count + [1]
+def _is_prose(line: str) -> bool:
+    """A line too long to be an intervention's name (ASSUMPTION: no real record's name has
+    PROSE_WORDS words; 3 of the 1,289 names in the round-trip corpus have 15 or more)."""
+    return len(line.split()) >= PROSE_WORDS
+
+
+def _sentence_like(line: str) -> bool:
+    return len(line.split()) >= SENTENCE_WORDS or line.endswith((".", "!", "?", "。"))
+
+
+class _Ambiguous(Exception):
+    """More readings, or more search, than the page is worth: not read."""
+
+
+class _Search:
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _Ambiguous
+
+
+def _intervention_cuts(listed: Sequence[str], groups: Sequence[str], search: _Search) -> Iterable[tuple[_Item, ...]]:
+    """Every cut of the Interventions list into items whose lines Study Groups shows verbatim
+    and whose names are not prose."""
+    count = len(listed)
+    where: dict[str, list[int]] = {}
+    for at, line in enumerate(groups):
+        where.setdefault(line, []).append(at)
+    # longest[s]: the most lines from listed[s] that Study Groups shows in a row
+    longest = [0] * count
+    for start in range(count):
+        if not groups:
+            longest[start] = count - start
+            continue
+        for at in where.get(listed[start], ()):
+            length = 1
+            while (
+                start + length < count
+                and at + length < len(groups)
+                and groups[at + length] == listed[start + length]
+            ):
+                length += 1
+            longest[start] = max(longest[start], length)
+    ends = [list(range(start + 1, start + 1 + min(longest[start], MAX_BLOCK_LINES))) for start in range(count)]
+    possible = [False] * count + [True]
     for start in range(count - 1, -1, -1):
-        total = 0
-        for stop in range(start + 1, min(count, start + MAX_BLOCK_LINES) + 1):
-            if readings[stop] and evidenced(start, stop):
-                total += readings[stop]
-                if total > 1:
-                    break
-        readings[start] = min(total, 2)
-    if count and readings[0] != 1:
-        # FAIL SAFE: the page does not evidence where each block ends (no reading, or several
-        # readings that agree with Study Groups). Any cut would be a guess at names and
-        # descriptions, so no intervention is read: no rows + ParseIssue.
-        why = "no reading agrees with Study Groups" if readings[0] == 0 else "several readings agree with Study Groups"
-        issues.append(issue("interventions", f"{count} lines: {why}; block boundaries not evidenced, not read"))
-        return []
-    items: list[tuple[str, list[str]]] = []
-    start = 0
-    while start < count:
-        stop = next(
-            stop
-            for stop in range(start + 1, min(count, start + MAX_BLOCK_LINES) + 1)
-            if readings[stop] and evidenced(start, stop)
-        )
-        items.append((lines[start], list(lines[start + 1 : stop])))
-        start = stop
-    return [
-        Intervention(normalize.clean_text(name) or name, None, paragraphs(description)) for name, description in items
-    ]
+        if _is_prose(listed[start]):
+            ends[start] = []
+        ends[start] = [stop for stop in ends[start] if possible[stop]]
+        possible[start] = bool(ends[start])
+
+    def cuts(start: int) -> Iterable[tuple[_Item, ...]]:
+        search.step()
+        if start == count:
+            yield ()
+            return
+        for stop in ends[start]:
+            item = (listed[start], tuple(listed[start + 1 : stop]))
+            for rest in cuts(stop):
+                yield (item, *rest)
+
+    return cuts(0)
 
 
-def _arms(lines: Sequence[str], interventions: Sequence[Intervention], issues: list[ParseIssue]) -> list[Arm]:
-    """Groups in the site's order: label, description paragraphs, then the group's links.
+def _group_readings(
+    groups: Sequence[str], closes: Sequence[bool], items: Sequence[_Item], search: _Search
+) -> Iterable[tuple[_Group, ...]]:
+    """Every reading of Study Groups as groups linking `items` (each item linked at least once)."""
+    count = len(groups)
+    runs: dict[str, set[tuple[str, ...]]] = {}
+    for name, description in items:
+        runs.setdefault(name, set()).add(description)
+    needed = frozenset(items)
 
-    A link is an intervention's name followed by that intervention's description paragraphs
-    again (seed 003); a group without links ends with "No interventions assigned to this
-    group" (seed 000). So every line between a label and the group's first link (or that
-    no-links line) is description, whatever it looks like; after the links, a line that is not
-    a further link (its name followed by its own description) opens the next group, even when
-    the label equals an intervention's name. ASSUMPTION: every group ends with links or the
-    no-links line (both seeds do).
-    """
-    described = {
-        normalize.fold(item.name): (item.name, [normalize.fold(p) for p in (item.description or "").split("\n\n") if p])
-        for item in interventions
-    }
+    def links_at(at: int) -> list[tuple[_Item, int]]:
+        found = []
+        for description in runs.get(groups[at], ()):
+            stop = at + 1 + len(description)
+            if tuple(groups[at + 1 : stop]) == description:
+                found.append(((groups[at], description), stop))
+        return found
+
+    found = [links_at(at) if groups[at] in runs else [] for at in range(count)]
+    opens = [bool(links) for links in found]
+
+    def from_label(at: int, labels: frozenset[str], used: frozenset[_Item]) -> Iterable[tuple[_Group, ...]]:
+        search.step()
+        if at == count:
+            if used >= needed:
+                yield ()
+            return
+        label = groups[at]
+        if closes[at] or label in labels:
+            return
+        end = at + 1
+        while end < count and not closes[end] and not opens[end]:
+            end += 1
+        if end == count:
+            return  # a group must end with its links or the no-links line
+        description = tuple(groups[at + 1 : end])
+        labels = labels | {label}
+        if closes[end]:
+            for rest in from_label(end + 1, labels, used):
+                yield ((label, description, ()), *rest)
+            return
+        yield from links(end, label, description, (), labels, used)
+
+    def links(
+        at: int, label: str, description: tuple[str, ...], names: tuple[str, ...], labels: frozenset[str], used: frozenset[_Item]
+    ) -> Iterable[tuple[_Group, ...]]:
+        search.step()
+        for item, stop in found[at]:
+            if item[0] in names:
+                continue
+            linked, now_used = (*names, item[0]), used | {item}
+            for rest in from_label(stop, labels, now_used):  # the group ends here ...
+                yield ((label, description, linked), *rest)
+            if stop < count and opens[stop]:  # ... or links one more intervention
+                yield from links(stop, label, description, linked, labels, now_used)
+
+    return from_label(0, frozenset(), frozenset())
+
+
+def _groups_and_interventions(
+    group_lines: Sequence[str], intervention_lines: Sequence[str], issues: list[ParseIssue]
+) -> tuple[list[Arm], list[Intervention]]:
+    groups = [normalize.clean_text(line) or "" for line in group_lines]
+    listed = [normalize.clean_text(line) or "" for line in intervention_lines]
+    if not groups and not listed:
+        return [], []
     no_links = normalize.fold(NO_INTERVENTIONS_FOR_GROUP)
-    folded = [normalize.fold(normalize.clean_text(line)) for line in lines]
-
-    def link_length(at: int) -> int:
-        """How many lines the link starting at `at` takes (0: not a link)."""
-        if folded[at] not in described:
-            return 0
-        description = described[folded[at]][1]
-        if description:
-            return 1 + len(description) if folded[at + 1 : at + 1 + len(description)] == description else 0
-        return 0 if at + 1 < len(folded) and folded[at + 1] == no_links else 1
-
-    arms: list[dict] = []
-    state = "label"
-    index = 0
-    while index < len(lines):
-        key = folded[index]
-        if state == "label":
-            if key == no_links:
-                issues.append(issue("arms", "'No interventions assigned to this group' without a group"))
+    closes = [normalize.fold(line) == no_links for line in groups]
+    readings: list[tuple[tuple[_Item, ...], tuple[_Group, ...]]] = []
+    try:
+        search = _Search()
+        for items in _intervention_cuts(listed, groups, search):
+            if not groups:
+                readings.append((items, ()))
             else:
-                arms.append({"label": normalize.clean_text(lines[index]), "text": [], "links": []})
-                state = "text"
-            index += 1
-            continue
-        current = arms[-1]
-        if key == no_links and state == "text":
-            state, index = "label", index + 1
-            continue
-        length = link_length(index)
-        if length and described[key][0] not in current["links"]:
-            current["links"].append(described[key][0])
-            state, index = "links", index + length
-        elif state == "text":
-            current["text"].append(lines[index])
-            index += 1
+                readings += [(items, reading) for reading in _group_readings(groups, closes, items, search)]
+            if len(readings) > MAX_READINGS:
+                raise _Ambiguous
+    except _Ambiguous:
+        for field in ("arms", "interventions") if groups else ("interventions",):
+            issues.append(
+                issue(field, "Study Groups / Interventions allow too many readings to tell names, links and descriptions apart; not read")
+            )
+        return [], []
+    if not readings:
+        for field in ("arms", "interventions"):
+            issues.append(issue(field, "no reading of Study Groups / Interventions fits the site's layout; not read"))
+        return [], []
+    # PREFERENCE: a sentence-like line is an intervention's name only when no reading makes it
+    # description text (short lines get no preference: they may be either, so they decide nothing)
+    def sentences_as_names(items: tuple[_Item, ...]) -> int:
+        return sum(_sentence_like(name) for name, _ in items)
+
+    fewest = min(sentences_as_names(items) for items, _ in readings)
+    readings = [reading for reading in readings if sentences_as_names(reading[0]) == fewest]
+    arms = _agreed_groups([groups for _, groups in readings], issues)
+    interventions = _agreed_items([items for items, _ in readings], issues)
+    return arms, interventions
+
+
+def _agreed(values: Sequence[object]) -> bool:
+    return all(value == values[0] for value in values)
+
+
+def _agreed_groups(readings: Sequence[tuple[_Group, ...]], issues: list[ParseIssue]) -> list[Arm]:
+    if not _agreed([tuple(label for label, _, _ in reading) for reading in readings]):
+        issues.append(issue("arms", f"{len(readings)} readings of Study Groups disagree on the groups; not read"))
+        return []
+    arms = []
+    for position, (label, description, names) in enumerate(readings[0]):
+        descriptions = [reading[position][1] for reading in readings]
+        links = [reading[position][2] for reading in readings]
+        if not _agreed(descriptions):
+            issues.append(issue("arms", f"group {label!r}: where its description ends is not evidenced; not read"))
+        if not _agreed(links):
+            issues.append(issue("arms", f"group {label!r}: which interventions it links is not evidenced; not read"))
+        arms.append(
+            Arm(
+                label,
+                None,
+                paragraphs(description) if _agreed(descriptions) else None,
+                names if _agreed(links) else (),
+            )
+        )
+    return arms
+
+
+def _agreed_items(readings: Sequence[tuple[_Item, ...]], issues: list[ParseIssue]) -> list[Intervention]:
+    if not _agreed([tuple(name for name, _ in reading) for reading in readings]):
+        issues.append(issue("interventions", f"{len(readings)} readings of the Interventions list disagree on the names; not read"))
+        return []
+    interventions = []
+    for position, (name, description) in enumerate(readings[0]):
+        if _agreed([reading[position][1] for reading in readings]):
+            interventions.append(Intervention(name, None, paragraphs(description)))
         else:
-            state = "label"
-    return [Arm(arm["label"], None, paragraphs(arm["text"]), tuple(arm["links"])) for arm in arms]
+            issues.append(issue("interventions", f"{name!r}: where its description ends is not evidenced; not read"))
+            interventions.append(Intervention(name, None, None))
+    return interventions
 
 
 def _eligibility(lines: Sequence[str], issues: list[ParseIssue]) -> tuple[list[Criterion], dict[str, object]]:
