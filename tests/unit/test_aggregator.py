@@ -193,3 +193,16 @@ def test_bullets_before_any_criteria_heading_are_not_loaded_but_recorded() -> No
     trial = parse_one(text)
     assert [(c.criterion_type, c.text) for c in trial.criteria] == [("EXCLUSION", "Pregnancy")]
     assert "criteria" in [issue.field for issue in trial.issues]
+
+
+def test_page_cut_off_before_the_footer_is_partial_and_a_footer_fragment_is_not_data():
+    # issue #13: a download that stopped inside "Learn more about clinical trials"
+    seed = (GOLDEN / "aggregator" / "004_e47fc4a004cc872c.txt").read_text(encoding="utf-8").splitlines()
+    at = seed.index("FAQs")
+    trials = list(aggregator.parse(page("\n".join([*seed[:at], "Learn more about clin"]))))
+    assert len(trials) == 1 and trials[0].nct_id == "NCT04743739"
+    assert "Learn more" not in (trials[0].brief_summary or "")
+    cut = [found.message for found in trials[0].issues if found.field == "page"]
+    assert len(cut) == 2 and "cut off" in cut[0] and "Learn more about clin" in cut[1], cut
+    whole = list(aggregator.parse(page("\n".join(seed))))
+    assert "page" not in [found.field for found in whole[0].issues]

@@ -18,8 +18,10 @@ def document(text: str, kind: str = "text") -> Document:
 
 
 def page(*blocks: str) -> str:
+    """A page of `blocks`, ending as the site ends every page (More Related Trials, seeds 000/003)."""
     head = ["Some Trial Title", "NCT ID: NCT01234567", "Last Updated: 2024-10-29"]
-    return "\n".join(head + list(blocks))
+    end = ["More Related Trials", BOILERPLATE["more_related_trials"]]
+    return "\n".join(head + list(blocks) + end)
 
 
 def section(heading: str, key: str, *values: str) -> str:
@@ -396,3 +398,33 @@ def test_ambiguous_repeated_name_block_is_not_guessed():
     )
     assert trial.interventions == ()
     assert any(found.field == "interventions" for found in trial.issues)
+
+
+# --- issue #13: a page cut off mid-download ----------------------------------------------------
+
+
+def test_page_cut_inside_a_site_sentence_is_partial_and_the_fragment_is_not_data():
+    seed = (SEEDS / "003_9d8b5c6217fb85cd.txt").read_text(encoding="utf-8").splitlines()
+    at = seed.index("Brief Summary")
+    cut = seed[: at + 1] + ["Review the sponsor-provided synopsis that highlights what the study is about"]
+    trial = parse_one("\n".join(cut))
+    assert trial.nct_id == "NCT06663943" and trial.brief_title  # what the page holds is still read
+    assert trial.brief_summary is None  # the cut-off site sentence is not the trial's summary
+    warnings = [found.message for found in trial.issues if found.field == "page"]
+    assert len(warnings) == 2, warnings
+    assert "cut off" in warnings[0] and "More Related Trials" in warnings[0]
+    assert "Review the sponsor-provided synopsis" in warnings[1]
+
+
+def test_page_cut_inside_a_value_is_partial_and_keeps_what_it_holds():
+    seed = (SEEDS / "003_9d8b5c6217fb85cd.txt").read_text(encoding="utf-8").splitlines()
+    at = seed.index("Eligibility Criteria")
+    trial = parse_one("\n".join(seed[:at]))
+    assert trial.arms and trial.brief_title and trial.criteria == ()
+    assert [found.field for found in trial.issues].count("page") == 1
+
+
+def test_whole_seed_pages_are_not_cut_off():
+    for path in sorted(SEEDS.glob("*.txt")):
+        trial = parse_one(path.read_text(encoding="utf-8"))
+        assert "page" not in [found.field for found in trial.issues], path.name

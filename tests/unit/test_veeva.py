@@ -221,3 +221,15 @@ def test_groups_that_cannot_be_told_apart_are_not_guessed() -> None:
     trial = parse_one(text)
     assert trial.arms == ()
     assert [issue.field for issue in trial.issues] == ["arms"]
+
+
+def test_page_cut_off_before_the_footer_is_partial_and_a_heading_fragment_is_not_data():
+    # issue #13: a download that stopped inside "Details and patient eligibility"
+    seed = next(GOLDEN.glob("veeva/002_*.txt")).read_text(encoding="utf-8").splitlines()
+    at = seed.index("Details and patient eligibility")
+    trials = list(veeva.parse(page("\n".join([*seed[:at], "Details and patient elig"]))))
+    assert len(trials) == 1 and trials[0].nct_id == "NCT04127747"
+    cut = [found.message for found in trials[0].issues if found.field == "page"]
+    assert len(cut) == 2 and "cut off" in cut[0] and "Details and patient elig" in cut[1], cut
+    whole = list(veeva.parse(page("\n".join(seed))))
+    assert "page" not in [found.field for found in whole[0].issues]

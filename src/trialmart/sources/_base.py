@@ -173,3 +173,48 @@ def split_place(line: str) -> tuple[str | None, str | None, str | None]:
     if len(parts) == 2:
         return parts[0], None, parts[1]
     return parts[0], ", ".join(parts[1:-1]), parts[-1]
+
+
+# --- pages cut off mid-download ---------------------------------------------------------------
+#
+# A crawler can leave a page that stops part-way: its last blocks missing, the last line ending
+# inside a sentence. Every page layout here prints fixed texts at its end (a last block, a
+# footer), so their absence says the page was cut off. ASSUMPTION: a page without them is cut
+# off; it is still read (what it holds is real), as PARTIAL with a warning naming what is
+# missing, and its last line is dropped when it is the start of one of the site's own fixed
+# texts (a fragment of boilerplate is never data). Shorter fragments than this are not judged.
+MIN_FRAGMENT_CHARS = 12
+
+
+def cut_off(
+    lines: Sequence[str], endings: Iterable[str], site_texts: Iterable[str], layout: str, kind: str = "text"
+) -> tuple[list[str], list[ParseIssue]]:
+    """`lines` without a trailing fragment of site text, and the warnings of a cut-off page.
+
+    Text pages only: the visible text of an HTML page leaves out its footer, and a cut-off HTML
+    file is told by its missing closing tags (`trialmart.documents`).
+
+    `endings`: lines of which the site prints at least one, exactly, near the end of every
+    page. `site_texts`: the layout's headings and fixed sentences.
+    """
+    lines = list(lines)
+    endings = tuple(endings)
+    if kind != "text" or not lines or any(line in endings for line in reversed(lines)):
+        return lines, []
+    issues = [
+        ParseIssue(
+            "page",
+            f"the page ends before the text the {layout} site prints at the end of every page "
+            f"({'; '.join(repr(text) for text in endings)}): it was cut off, so what followed "
+            f"{lines[-1][:60]!r} is missing",
+        )
+    ]
+    last = normalize.fold(lines[-1])
+    if len(last) >= MIN_FRAGMENT_CHARS:
+        for text in site_texts:
+            folded = normalize.fold(text)
+            if folded != last and folded.startswith(last):
+                issues.append(ParseIssue("page", f"last line {lines[-1]!r} is the cut-off start of the site's text {text!r}: not read"))
+                lines.pop()
+                break
+    return lines, issues

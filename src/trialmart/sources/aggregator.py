@@ -30,6 +30,7 @@ from trialmart import normalize
 from trialmart.criteria import heading_kind, split_eligibility
 from trialmart.documents import Document
 from trialmart.records import Criterion, ParseIssue, Sponsor, Trial
+from trialmart.sources._base import cut_off
 
 KINDS = ("text", "html")
 
@@ -159,8 +160,11 @@ def _criteria(rows: Sequence[str]) -> tuple[list[Criterion], list[str]]:
 
 
 def parse(document: Document) -> Iterable[Trial]:
-    head, sections = _split(_rows(document))
-    issues: list[ParseIssue] = []
+    rows = _rows(document)
+    while rows and not rows[-1]:
+        rows.pop()
+    rows, issues = cut_off(rows, FOOTER_START, (*SECTION_HEADINGS, *FOOTER_START, AI_BADGE), "aggregator", document.kind)
+    head, sections = _split(rows)
 
     details = [row for row in sections.get("study_details", []) if row]
     nct_positions = [index for index, line in enumerate(details) if normalize.is_nct_id(line)]

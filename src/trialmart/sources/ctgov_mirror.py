@@ -46,6 +46,7 @@ from trialmart.records import (
 from trialmart.sources._base import (
     Section,
     SplitPage,
+    cut_off,
     find_value,
     issue,
     paragraphs,
@@ -180,6 +181,13 @@ MIN_HEADINGS_FOR_DETECTION = 2
 
 NO_RESULTS_STATEMENTS = SECTIONS[0].boilerplate
 NO_INTERVENTIONS_FOR_GROUP = "No interventions assigned to this group"
+# The block the site prints last on every page (both seeds, with its sentence); a page without
+# it was cut off (`_base.cut_off`).
+PAGE_ENDINGS = ("More Related Trials",)
+SITE_TEXTS = (
+    *(text for section in SECTIONS for text in (*section.headings, *section.boilerplate)),
+    NO_INTERVENTIONS_FOR_GROUP,
+)
 # Longest intervention block (name + description paragraphs) considered, to keep the cut linear
 # on long lists (the real data's longest description has far fewer paragraphs).
 MAX_BLOCK_LINES = 40
@@ -264,11 +272,11 @@ def detect(document: Document) -> bool:
 
 
 def parse(document: Document) -> Iterable[Trial]:
-    lines = document.lines
-    nct_id = _id_line(lines, NCT_ID_LABEL)
+    nct_id = _id_line(document.lines, NCT_ID_LABEL)
     if not nct_id or not normalize.is_nct_id(nct_id):
         return []
-    issues: list[ParseIssue] = []
+    lines, cut_issues = cut_off(document.lines, PAGE_ENDINGS, SITE_TEXTS, "ClinicalTrials.gov mirror", document.kind)
+    issues: list[ParseIssue] = list(cut_issues)
     page = split_blocks(lines)
     fields: dict[str, object] = {}
 

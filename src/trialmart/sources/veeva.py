@@ -30,7 +30,7 @@ from trialmart.records import (
     Sponsor,
     Trial,
 )
-from trialmart.sources._base import Section, looks_like_prose, paragraphs, split_place
+from trialmart.sources._base import Section, cut_off, looks_like_prose, paragraphs, split_place
 
 KINDS = ("text", "html")
 
@@ -83,6 +83,12 @@ SECTIONS = (
     Section("time_perspective", ("Time perspective",)),
     Section("contacts_and_locations", ("Trial contacts and locations",), PLACEHOLDERS),
     Section("central_contact", ("Central trial contact", "Central trial contacts")),
+)
+# The site's fixed texts: a page's last line that is the start of one is a cut-off fragment.
+SITE_TEXTS = (
+    *HEADER_BOILERPLATE,
+    *FOOTER_BOILERPLATE,
+    *(text for section in SECTIONS for text in (*section.headings, *section.boilerplate)),
 )
 # "110 participants in 2 patient groups" opens the arms block inside "Trial design".
 ARMS_HEADING = re.compile(r"^(\d[\d,]*)\s+participants?\s+in\s+(\d+)\s+patient\s+groups?$", re.IGNORECASE)
@@ -332,8 +338,8 @@ def _first(block: Sequence[str] | None) -> str | None:
 
 
 def parse(document: Document) -> Iterable[Trial]:
-    preamble, blocks = _split_blocks(_content_lines(document.lines))
-    issues: list[ParseIssue] = []
+    lines, issues = cut_off(document.lines, FOOTER_START, SITE_TEXTS, "ClinicalTrials.Veeva", document.kind)
+    preamble, blocks = _split_blocks(_content_lines(lines))
 
     identifiers_block = blocks.get("identifiers", [])
     nct_ids = [line for line in identifiers_block if normalize.is_nct_id(line)]
