@@ -625,14 +625,31 @@ def _agreed(values: Sequence[object]) -> bool:
     return all(value == values[0] for value in values)
 
 
+def _certain_rows(readings: Sequence[Sequence[tuple]], field: str, what: str, issues: list[ParseIssue]) -> list[list[tuple]]:
+    """The rows every reading has at the same position, each as its version per reading.
+
+    Rows are keyed by their first cell (a group's label, an intervention's name). When the
+    readings disagree on the rows, the rows up to the first disagreement are still certain,
+    position included (the marts' ordinals); the rest are left out with a ParseIssue.
+    """
+    keys = [[row[0] for row in reading] for reading in readings]
+    if _agreed(keys):
+        return [[reading[position] for reading in readings] for position in range(len(keys[0]))]
+    shared = 0
+    while all(len(found) > shared for found in keys) and _agreed([found[shared] for found in keys]):
+        shared += 1
+    issues.append(
+        issue(field, f"{len(readings)} readings of the page disagree on its {what} after the first {shared}: the rest not read")
+    )
+    return [[reading[position] for reading in readings] for position in range(shared)]
+
+
 def _agreed_groups(readings: Sequence[tuple[_Group, ...]], issues: list[ParseIssue]) -> list[Arm]:
-    if not _agreed([tuple(label for label, _, _ in reading) for reading in readings]):
-        issues.append(issue("arms", f"{len(readings)} readings of Study Groups disagree on the groups; not read"))
-        return []
     arms = []
-    for position, (label, description, names) in enumerate(readings[0]):
-        descriptions = [reading[position][1] for reading in readings]
-        links = [reading[position][2] for reading in readings]
+    for versions in _certain_rows(readings, "arms", "groups", issues):
+        label = versions[0][0]
+        descriptions = [version[1] for version in versions]
+        links = [version[2] for version in versions]
         if not _agreed(descriptions):
             issues.append(issue("arms", f"group {label!r}: where its description ends is not evidenced; not read"))
         if not _agreed(links):
@@ -641,21 +658,19 @@ def _agreed_groups(readings: Sequence[tuple[_Group, ...]], issues: list[ParseIss
             Arm(
                 label,
                 None,
-                paragraphs(description) if _agreed(descriptions) else None,
-                names if _agreed(links) else (),
+                paragraphs(descriptions[0]) if _agreed(descriptions) else None,
+                links[0] if _agreed(links) else (),
             )
         )
     return arms
 
 
 def _agreed_items(readings: Sequence[tuple[_Item, ...]], issues: list[ParseIssue]) -> list[Intervention]:
-    if not _agreed([tuple(name for name, _ in reading) for reading in readings]):
-        issues.append(issue("interventions", f"{len(readings)} readings of the Interventions list disagree on the names; not read"))
-        return []
     interventions = []
-    for position, (name, description) in enumerate(readings[0]):
-        if _agreed([reading[position][1] for reading in readings]):
-            interventions.append(Intervention(name, None, paragraphs(description)))
+    for versions in _certain_rows(readings, "interventions", "interventions", issues):
+        name = versions[0][0]
+        if _agreed([version[1] for version in versions]):
+            interventions.append(Intervention(name, None, paragraphs(versions[0][1])))
         else:
             issues.append(issue("interventions", f"{name!r}: where its description ends is not evidenced; not read"))
             interventions.append(Intervention(name, None, None))
