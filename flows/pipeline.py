@@ -25,8 +25,18 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from trialmart import quality  # noqa: E402
-from trialmart.extract import LoadStats, ParseBatch, Plan, batches, load_batches, parse_batch, parse_locally, plan_run  # noqa: E402
-from trialmart.load import create_staging_tables, known_documents  # noqa: E402
+from trialmart.extract import (  # noqa: E402
+    LoadStats,
+    ParseBatch,
+    Plan,
+    WorkItem,
+    load_batches,
+    parse_locally,
+    parse_work,
+    plan_run,
+    work_items,
+)
+from trialmart.load import create_staging_tables, known_documents, known_members  # noqa: E402
 from trialmart.publish import publish  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
 from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
@@ -58,22 +68,33 @@ def plan_task(settings: Settings) -> Plan:
     with work_connection(settings) as con:
         create_staging_tables(con)
         known = known_documents(con)
-    return plan_run(settings.raw_dir.resolve(), known, trust_file_times=settings.trust_file_times)
+        # a bulk file's members are planned inside this connection (only for the changed bulk files)
+        return plan_run(
+            settings.raw_dir.resolve(),
+            known,
+            trust_file_times=settings.trust_file_times,
+            known_members=lambda source_file: known_members(con, source_file),
+            stream_json_bytes=settings.stream_json_bytes,
+        )
 
 
 @task(name="parse-batch", cache_policy=NO_CACHE)
-def parse_batch_task(raw_dir: str, source_files: tuple[str, ...], max_bytes: int) -> ParseBatch:
-    return parse_batch(raw_dir, source_files, max_bytes)
+def parse_batch_task(raw_dir: str, item: WorkItem, max_bytes: int) -> ParseBatch:
+    """A batch of whole documents, or one part (a range of members) of a bulk file."""
+    return parse_work(raw_dir, item, max_bytes)
 
 
-def _parse_on_dask(settings: Settings, source_files: tuple[str, ...]) -> Iterator[ParseBatch]:
+def _parse_on_dask(settings: Settings, plan: Plan) -> Iterator[ParseBatch]:
     from prefect_dask import DaskTaskRunner
+
+    raw_dir = settings.raw_dir.resolve()
+    items = list(
+        work_items(raw_dir, plan, batch_size=settings.batch_size, member_batch_size=settings.member_batch_size)
+    )
 
     @flow(name="trialmart-parse-on-dask", task_runner=DaskTaskRunner(address=settings.dask_address))
     def parse_on_dask() -> list[ParseBatch]:
-        futures = parse_batch_task.map(
-            str(settings.raw_dir.resolve()), batches(source_files, settings.batch_size), settings.max_document_bytes
-        )
+        futures = parse_batch_task.map(str(raw_dir), items, settings.max_document_bytes)
         return [future.result() for future in futures]
 
     yield from parse_on_dask()
@@ -98,29 +119,45 @@ def extract_and_load(settings: Settings) -> Extracted:
     total = len(plan.to_parse)
     logger.info("%d documents to parse, %d unchanged, %d removed", total, len(plan.unchanged), len(plan.removed))
     if settings.dask_address:
-        parsed = _parse_on_dask(settings, plan.to_parse)
+        parsed = _parse_on_dask(settings, plan)
     else:
         parsed = parse_locally(
             settings.raw_dir.resolve(),
-            plan.to_parse,
+            plan,
             max_bytes=settings.max_document_bytes,
             workers=settings.workers,
             batch_size=settings.batch_size,
             parallel_threshold=settings.parallel_threshold,
+            member_batch_size=settings.member_batch_size,
         )
 
     def with_progress(stream: Iterator[ParseBatch]) -> Iterator[ParseBatch]:
         done, started, last = 0, time.perf_counter(), 0.0
+        members = 0
         for batch in stream:
             done += batch.documents
+            members += batch.members
             elapsed = time.perf_counter() - started
             if done == total or elapsed - last >= 2:
                 last = elapsed
-                logger.info("parsed %d/%d documents (%.0f documents/s)", done, total, done / max(elapsed, 1e-9))
+                logger.info(
+                    "parsed %d/%d documents (%.0f documents/s), %d members of bulk files (%.0f members/s)",
+                    done, total, done / max(elapsed, 1e-9), members, members / max(elapsed, 1e-9),
+                )  # fmt: skip
             yield batch
 
+    if plan.bulk:
+        logger.info(
+            "bulk files streamed member by member: %s",
+            "; ".join(
+                f"{bulk.source_file}: "
+                + (f"{len(bulk.changed)} new or changed of {bulk.members} members, {len(bulk.removed_ordinals)} "
+                   "members' rows replaced or removed" if bulk.incremental else "every member")
+                for bulk in plan.bulk
+            ),
+        )  # fmt: skip
     with work_connection(settings) as con:
-        stats = load_batches(con, with_progress(parsed), plan.to_parse + plan.removed)
+        stats = load_batches(con, with_progress(parsed), plan.to_parse + plan.removed, plan.bulk)
     return Extracted(plan, stats, plan_seconds)
 
 

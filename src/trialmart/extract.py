@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,16 @@ import duckdb
 import pyarrow as pa
 
 from trialmart import load
+from trialmart.bulk import (
+    STREAM_JSON_BYTES,
+    BulkFile,
+    Part,
+    bulk_layout,
+    close_archives,
+    parse_part,
+    parts,
+    plan_bulk_file,
+)
 from trialmart.discover import discover
 from trialmart.documents import sha256_file, storable_source_file
 from trialmart.sources import parse_file
@@ -32,6 +43,14 @@ class Plan:
     to_parse: tuple[str, ...]  # new or changed documents (relative paths)
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]  # in the staging tables, no longer in the raw folder
+    # the documents of to_parse that are official bulk files, streamed member by member
+    bulk: tuple[BulkFile, ...] = ()
+
+    @property
+    def whole_file_deletes(self) -> tuple[str, ...]:
+        """Documents whose staging rows all go before loading (bulk files updated member by member keep theirs)."""
+        incremental = {bulk.source_file for bulk in self.bulk if bulk.incremental}
+        return tuple(name for name in self.to_parse + self.removed if name not in incremental)
 
     @property
     def all_files(self) -> tuple[str, ...]:
@@ -57,8 +76,23 @@ RACY_SECONDS = 2.0
 HASH_THREADS = 8  # hashlib and file reads release the GIL: threads overlap I/O and hashing
 
 
-def plan_run(raw_dir: Path, known: dict[str, str], *, trust_file_times: bool = False) -> Plan:
-    """Compare the raw folder with what the staging tables hold (by content hash)."""
+KnownMembers = Callable[[str], dict[str, tuple[int, int | None, int | None]]]
+
+
+def plan_run(
+    raw_dir: Path,
+    known: dict[str, str],
+    *,
+    trust_file_times: bool = False,
+    known_members: KnownMembers | None = None,
+    stream_json_bytes: int = STREAM_JSON_BYTES,
+) -> Plan:
+    """Compare the raw folder with what the staging tables hold (by content hash).
+
+    Official bulk files among the documents to parse (zips of records, large JSON arrays) are
+    planned member by member (`trialmart.bulk`): with `known_members` (what the staging tables
+    hold per member of a file), a changed zip re-parses only its new and changed members.
+    """
     present = {path.relative_to(raw_dir).as_posix(): path for path in discover(raw_dir)}
     # the staging tables hold names in their storable spelling (see storable_source_file)
     stored_names = {source_file: storable_source_file(source_file) for source_file in present}
@@ -74,15 +108,48 @@ def plan_run(raw_dir: Path, known: dict[str, str], *, trust_file_times: bool = F
             unchanged_set.add(source_file)
         else:
             to_hash.append((source_file, path, previous))
+    hashes: dict[str, str] = {}
     if to_hash:
         with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-            same = pool.map(lambda item: _same_content(item[1], item[2]), to_hash)
-            unchanged_set.update(source_file for (source_file, _, _), equal in zip(to_hash, same, strict=True) if equal)
+            digests = pool.map(lambda item: _safe_hash(item[1]), to_hash)
+            for (source_file, _, previous), digest in zip(to_hash, digests, strict=True):
+                if digest == previous:
+                    unchanged_set.add(source_file)
+                elif digest:
+                    hashes[source_file] = digest
     # keep discovery order (sorted by path) in both lists
     to_parse = tuple(source_file for source_file in present if source_file not in unchanged_set)
     unchanged = tuple(source_file for source_file in present if source_file in unchanged_set)
     removed = sorted(set(known) - set(stored_names.values()))
-    return Plan(to_parse, unchanged, tuple(removed))
+    bulk = _plan_bulk(present, to_parse, stored_names, known, hashes, known_members, stream_json_bytes)
+    return Plan(to_parse, unchanged, tuple(removed), bulk)
+
+
+def _plan_bulk(
+    present: dict[str, Path],
+    to_parse: Sequence[str],
+    stored_names: dict[str, str],
+    known: dict[str, str],
+    hashes: dict[str, str],
+    known_members: KnownMembers | None,
+    stream_json_bytes: int,
+) -> tuple[BulkFile, ...]:
+    layouts = {name: layout for name in to_parse if (layout := bulk_layout(present[name], stream_json_bytes))}
+    missing = [name for name in layouts if name not in hashes]
+    if missing:
+        with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+            hashes.update(zip(missing, pool.map(lambda name: _safe_hash(present[name]), missing), strict=True))
+    planned = []
+    for name, layout in layouts.items():
+        if not hashes.get(name):
+            continue  # vanished or unreadable: the document path rejects it with the reason
+        stored = stored_names[name]
+        members = known_members(stored) if known_members is not None and stored in known else None
+        try:
+            planned.append(plan_bulk_file(present[name], name, layout, hashes[name], members))
+        except (OSError, zipfile.BadZipFile, ValueError):
+            continue  # the document path rejects it with the reason
+    return tuple(planned)
 
 
 def _stat_fingerprint(path: Path) -> tuple[int, int] | None:
@@ -93,18 +160,49 @@ def _stat_fingerprint(path: Path) -> tuple[int, int] | None:
     return status.st_size, status.st_mtime_ns
 
 
-def _same_content(path: Path, known_sha256: str) -> bool:
+def _safe_hash(path: Path) -> str:
     try:
-        return sha256_file(path) == known_sha256
+        return sha256_file(path)
     except OSError:
-        return False
+        return ""
 
 
 @dataclass
 class ParseBatch:
     tables: dict[str, pa.Table]
-    documents: int
+    documents: int  # whole documents parsed (a part of a bulk file counts 0)
     parse_seconds: float
+    members: int = 0  # members (records) of bulk files parsed
+
+
+def parse_part_batch(raw_dir: str, part: Part) -> ParseBatch:
+    """Parse one part of a bulk file into staging-shaped Arrow tables (runs in a worker)."""
+    started = time.process_time()
+    members = parse_part(Path(raw_dir), part)
+    tables = load.members_to_arrow(part.source_file, part.family, members)
+    return ParseBatch(tables, 0, time.process_time() - started, len(members))
+
+
+WorkItem = tuple[str, ...] | Part
+
+
+def parse_work(raw_dir: str, item: WorkItem, max_bytes: int) -> ParseBatch:
+    """One parse task: a batch of whole documents, or one part of a bulk file."""
+    if isinstance(item, Part):
+        return parse_part_batch(raw_dir, item)
+    return parse_batch(raw_dir, item, max_bytes)
+
+
+def work_items(
+    raw_dir: Path, plan: Plan, *, batch_size: int, member_batch_size: int, size: int | None = None
+) -> Iterator[WorkItem]:
+    """Every parse task of a plan: the parts of its bulk files first (JSON streamed lazily),
+    then its other documents (large ones alone and first), `size` (default batch_size) per batch."""
+    bulk_names = {bulk.source_file for bulk in plan.bulk}
+    for bulk in plan.bulk:
+        yield from parts(raw_dir, bulk, member_batch_size)
+    documents = [name for name in plan.to_parse if name not in bulk_names]
+    yield from _scheduled_batches(raw_dir, documents, size or batch_size)
 
 
 def parse_batch(raw_dir: str, source_files: Sequence[str], max_bytes: int) -> ParseBatch:
@@ -166,46 +264,59 @@ def _scheduled_batches(raw_dir: Path, source_files: Sequence[str], size: int) ->
 
 def parse_locally(
     raw_dir: Path,
-    source_files: Sequence[str],
+    plan: Plan | Sequence[str],
     *,
     max_bytes: int,
     workers: int,
     batch_size: int,
     parallel_threshold: int,
+    member_batch_size: int = 1000,
 ) -> Iterator[ParseBatch]:
     """Yield parsed batches: in-process for small runs, in a process pool for large ones.
 
     In the pool, batches are yielded as they finish (the writer's order does not matter:
     every row is keyed by its source file) and at most IN_FLIGHT_PER_WORKER batches per
-    worker are submitted ahead, so memory stays flat whatever the corpus size.
+    worker are submitted ahead, so memory stays flat whatever the corpus size. The parts of
+    a bulk file are tasks like any batch: one large zip keeps every worker busy.
     """
-    if len(source_files) < parallel_threshold or workers <= 1:
-        for batch in batches(source_files, batch_size):
-            yield parse_batch(str(raw_dir), batch, max_bytes)
-        return
-    # smaller batches than the load batch keep all workers busy until the end
-    size = max(50, min(batch_size, len(source_files) // (workers * 4) or 1))
-    pending_batches = iter(_scheduled_batches(raw_dir, source_files, size))
-    limit = workers * IN_FLIGHT_PER_WORKER
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        in_flight: set[Future[ParseBatch]] = set()
-        while True:
-            while len(in_flight) < limit:
-                batch = next(pending_batches, None)
-                if batch is None:
-                    break
-                in_flight.add(pool.submit(parse_batch, str(raw_dir), batch, max_bytes))
-            if not in_flight:
-                return
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+    if not isinstance(plan, Plan):
+        plan = Plan(tuple(plan), (), ())
+    source_files = plan.to_parse
+    work = sum(bulk.members if bulk.members >= 0 else parallel_threshold for bulk in plan.bulk)
+    work += len(source_files) - len(plan.bulk)
+    try:
+        if work < parallel_threshold or workers <= 1:
+            for item in work_items(raw_dir, plan, batch_size=batch_size, member_batch_size=member_batch_size):
+                yield parse_work(str(raw_dir), item, max_bytes)
+            return
+        # smaller batches than the load batch keep all workers busy until the end
+        size = max(50, min(batch_size, len(source_files) // (workers * 4) or 1))
+        pending_batches = work_items(
+            raw_dir, plan, batch_size=batch_size, member_batch_size=member_batch_size, size=size
+        )
+        limit = workers * IN_FLIGHT_PER_WORKER
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            in_flight: set[Future[ParseBatch]] = set()
+            while True:
+                while len(in_flight) < limit:
+                    batch = next(pending_batches, None)
+                    if batch is None:
+                        break
+                    in_flight.add(pool.submit(parse_work, str(raw_dir), batch, max_bytes))
+                if not in_flight:
+                    return
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+    finally:
+        close_archives()
 
 
 @dataclass
 class LoadStats:
     documents: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    members: int = 0  # members (records) of bulk files parsed
     parse_seconds: float = 0.0  # CPU seconds, summed over workers
     load_seconds: float = 0.0
 
@@ -218,9 +329,16 @@ WRITER_MEMORY_LIMIT = "512MB"
 
 
 def load_batches(
-    con: duckdb.DuckDBPyConnection, parsed: Iterator[ParseBatch], removed_or_changed: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    parsed: Iterator[ParseBatch],
+    removed_or_changed: Sequence[str],
+    bulk: Sequence[BulkFile] = (),
 ) -> LoadStats:
-    """The single writer: drop stale rows once, then append the batches as they arrive (grouped)."""
+    """The single writer: drop stale rows once, then append the batches as they arrive (grouped).
+
+    `removed_or_changed` lose all their rows first; the `bulk` files updated member by member
+    (incremental) lose only the rows of their changed and removed members, and every bulk
+    file's raw.documents row is written last, from its members."""
     stats = LoadStats()
     started = time.perf_counter()
     load.create_staging_tables(con)
@@ -230,7 +348,7 @@ def load_batches(
     # (blocks past it are written out), at no measured cost in speed.
     con.execute(f"set memory_limit = '{WRITER_MEMORY_LIMIT}'")
     try:
-        return _load_in_transaction(con, parsed, removed_or_changed, stats, started)
+        return _load_in_transaction(con, parsed, removed_or_changed, bulk, stats, started)
     finally:
         # after a failed load the transaction may be aborted: the original error matters more
         with contextlib.suppress(duckdb.Error):
@@ -241,29 +359,36 @@ def _load_in_transaction(
     con: duckdb.DuckDBPyConnection,
     parsed: Iterator[ParseBatch],
     removed_or_changed: Sequence[str],
+    bulk: Sequence[BulkFile],
     stats: LoadStats,
     started: float,
 ) -> LoadStats:
     con.execute("begin transaction")
-    load.delete_documents(con, removed_or_changed)
+    incremental = {item.source_file: item for item in bulk if item.incremental}
+    load.delete_documents(con, [name for name in removed_or_changed if name not in incremental])
+    for item in incremental.values():
+        load.delete_members(con, item.source_file, item.removed_ordinals)
     stats.load_seconds += time.perf_counter() - started
     waiting: dict[str, list[pa.Table]] = {}
     waiting_documents = 0
+    next_record_index: dict[str, int] = {}  # per bulk file: its next free record_index
 
     def flush() -> None:
-        for table, parts in waiting.items():
-            arrow = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        for table, chunks in waiting.items():
+            arrow = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
             load.insert_arrow(con, table, arrow)
             stats.rows[table] = stats.rows.get(table, 0) + arrow.num_rows
         waiting.clear()
 
     for batch in parsed:
         started = time.perf_counter()
+        load.number_member_records(con, batch.tables, next_record_index)
         for table, arrow in batch.tables.items():
             if arrow.num_rows:
                 waiting.setdefault(table, []).append(arrow)
-        waiting_documents += batch.documents
+        waiting_documents += batch.documents + batch.members
         stats.documents += batch.documents
+        stats.members += batch.members
         stats.parse_seconds += batch.parse_seconds
         if waiting_documents >= LOAD_GROUP_DOCUMENTS:
             flush()
@@ -271,6 +396,10 @@ def _load_in_transaction(
         stats.load_seconds += time.perf_counter() - started
     started = time.perf_counter()
     flush()
+    load.finish_member_documents(
+        con, [(item.source_file, item.content_sha256, item.bytes, item.family) for item in bulk]
+    )
+    stats.documents += len(bulk)
     con.execute("commit")
     stats.load_seconds += time.perf_counter() - started
     return stats

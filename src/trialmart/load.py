@@ -118,9 +118,40 @@ FINGERPRINT_COLUMNS: list[tuple[str, type]] = [
 ]
 
 
+# One row per member of an official bulk file streamed member by member (a zip of records, or a
+# large JSON array whose records count as members): what happened to it, and the content
+# checksum the planner compares to re-parse only the members that changed. The trials of a
+# member are the file's records first_record_index .. first_record_index + n_trials - 1, so the
+# rows of one member are deleted and replaced without touching the file's other members. A
+# worker numbers a member's trials provisionally (member_ordinal * MEMBER_STRIDE + position);
+# the writer gives each member its range of record_index as its part arrives
+# (`number_member_records`), so record_index stays a small dense integer.
+MEMBERS_TABLE = "document_members"
+MEMBER_STRIDE = 1 << 20
+MEMBER_COLUMNS: list[tuple[str, type]] = [
+    ("source_file", str),
+    ("member_ordinal", int),
+    ("first_record_index", int),
+    ("member_name", str),
+    ("member_bytes", int),
+    ("member_crc32", int),
+    ("member_sha256", str),
+    ("parse_status", str),
+    ("message", str),
+    ("n_trials", int),
+    ("first_nct_id", str),
+    ("parsed_at", datetime),
+]
+
+
+def staging_tables() -> list[tuple[str, list[tuple[str, type]]]]:
+    """Every table the loader writes in schema raw, with its columns."""
+    return [*table_columns().items(), (MEMBERS_TABLE, MEMBER_COLUMNS), (FINGERPRINTS_TABLE, FINGERPRINT_COLUMNS)]
+
+
 def create_staging_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
-    for table, columns in [*table_columns().items(), (FINGERPRINTS_TABLE, FINGERPRINT_COLUMNS)]:
+    for table, columns in staging_tables():
         ddl = ", ".join(f'"{name}" {_SQL_TYPES[kind]}' for name, kind in columns)
         con.execute(f"create table if not exists {SCHEMA}.{table} ({ddl})")
 
@@ -168,7 +199,7 @@ def fingerprints_to_arrow(rows: Sequence[tuple[str, int, int, str]]) -> pa.Table
 
 
 def _arrow_table(table: str, rows: dict[str, list]) -> pa.Table:
-    columns = table_columns()[table]
+    columns = table_columns()[table] if table != MEMBERS_TABLE else MEMBER_COLUMNS
     arrays = []
     for name, kind in columns:
         arrow_type = pa.timestamp("us") if kind is datetime else _ARROW_TYPES[kind]
@@ -176,16 +207,54 @@ def _arrow_table(table: str, rows: dict[str, list]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=[name for name, _ in columns])
 
 
+class _Rows:
+    """Column lists of every staging table, filled trial by trial, then turned into Arrow."""
+
+    def __init__(self) -> None:
+        columns = table_columns()
+        self.rows: dict[str, dict[str, list]] = {t: {name: [] for name, _ in cols} for t, cols in columns.items()}
+        self.trial_fields = [name for name, _ in columns["trials"][3:]]
+        self.child_fields = {child.name: [name for name, _ in columns[child.name][3:]] for child in CHILD_TABLES}
+
+    def add_trial(self, source_file: str, record_index: int, source_family: str | None, trial: Trial) -> None:
+        rows = self.rows
+        trial_rows = rows["trials"]
+        trial_rows["source_file"].append(source_file)
+        trial_rows["record_index"].append(record_index)
+        trial_rows["source_family"].append(source_family)
+        for name in self.trial_fields:
+            trial_rows[name].append(getattr(trial, name))
+        for child in CHILD_TABLES:
+            table_rows = rows[child.name]
+            for ordinal, item in enumerate(getattr(trial, child.attribute), start=1):
+                table_rows["source_file"].append(source_file)
+                table_rows["record_index"].append(record_index)
+                table_rows[child.ordinal].append(ordinal)
+                if child.record_type is None:
+                    table_rows[child.value_column].append(item)
+                else:
+                    for name in self.child_fields[child.name]:
+                        value = getattr(item, name)
+                        table_rows[name].append(str(value) if isinstance(value, str) else value)
+        link_rows = rows["arm_interventions"]
+        for arm_ordinal, arm in enumerate(trial.arms, start=1):
+            for name in arm.intervention_names:
+                link_rows["source_file"].append(source_file)
+                link_rows["record_index"].append(record_index)
+                link_rows["arm_ordinal"].append(arm_ordinal)
+                link_rows["intervention_name"].append(name)
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {table: _arrow_table(table, table_rows) for table, table_rows in self.rows.items()}
+
+
 def documents_to_arrow(documents: Iterable[ParsedDocument], parsed_at: datetime | None = None) -> dict[str, pa.Table]:
     """Flatten parsed documents into one Arrow table per staging table."""
     parsed_at = parsed_at or datetime.now(UTC).replace(tzinfo=None)
-    columns = table_columns()
-    rows: dict[str, dict[str, list]] = {t: {name: [] for name, _ in cols} for t, cols in columns.items()}
-    trial_fields = [name for name, _ in columns["trials"][3:]]
-    child_fields = {child.name: [name for name, _ in columns[child.name][3:]] for child in CHILD_TABLES}
+    flat = _Rows()
+    doc_rows = flat.rows["documents"]
     for document in documents:
         source_file = storable_source_file(document.source_file)
-        doc_rows = rows["documents"]
         doc_rows["source_file"].append(source_file)
         doc_rows["content_sha256"].append(document.content_sha256)
         doc_rows["bytes"].append(document.bytes)
@@ -196,33 +265,187 @@ def documents_to_arrow(documents: Iterable[ParsedDocument], parsed_at: datetime 
         doc_rows["first_nct_id"].append(document.trials[0].nct_id if document.trials else None)
         doc_rows["parsed_at"].append(parsed_at)
         for record_index, trial in enumerate(document.trials):
-            key = (source_file, record_index)
-            trial_rows = rows["trials"]
-            trial_rows["source_file"].append(key[0])
-            trial_rows["record_index"].append(key[1])
-            trial_rows["source_family"].append(document.source_family)
-            for name in trial_fields:
-                trial_rows[name].append(getattr(trial, name))
-            for child in CHILD_TABLES:
-                table_rows = rows[child.name]
-                for ordinal, item in enumerate(getattr(trial, child.attribute), start=1):
-                    table_rows["source_file"].append(key[0])
-                    table_rows["record_index"].append(key[1])
-                    table_rows[child.ordinal].append(ordinal)
-                    if child.record_type is None:
-                        table_rows[child.value_column].append(item)
-                    else:
-                        for name in child_fields[child.name]:
-                            value = getattr(item, name)
-                            table_rows[name].append(str(value) if isinstance(value, str) else value)
-            link_rows = rows["arm_interventions"]
-            for arm_ordinal, arm in enumerate(trial.arms, start=1):
-                for name in arm.intervention_names:
-                    link_rows["source_file"].append(key[0])
-                    link_rows["record_index"].append(key[1])
-                    link_rows["arm_ordinal"].append(arm_ordinal)
-                    link_rows["intervention_name"].append(name)
-    return {table: _arrow_table(table, table_rows) for table, table_rows in rows.items()}
+            flat.add_trial(source_file, record_index, document.source_family, trial)
+    return flat.tables()
+
+
+@dataclass(frozen=True)
+class ParsedMember:
+    """What happened to one member of a streamed bulk file, with its trials."""
+
+    ordinal: int
+    name: str
+    bytes: int | None
+    crc32: int | None
+    sha256: str | None
+    parse_status: str
+    message: str | None
+    trials: tuple[Trial, ...] = ()
+
+
+def members_to_arrow(
+    source_file: str, source_family: str, members: Iterable[ParsedMember], parsed_at: datetime | None = None
+) -> dict[str, pa.Table]:
+    """Flatten the parsed members of one bulk file: their trials and raw.document_members rows.
+
+    No raw.documents row: the file's row is written once all its members are in
+    (`finish_member_documents`).
+    """
+    parsed_at = parsed_at or datetime.now(UTC).replace(tzinfo=None)
+    source_file = storable_source_file(source_file)
+    flat = _Rows()
+    member_rows: dict[str, list] = {name: [] for name, _ in MEMBER_COLUMNS}
+    for member in members:
+        if len(member.trials) >= MEMBER_STRIDE:
+            raise ValueError(f"{member.name}: more than {MEMBER_STRIDE - 1} trials in one member")
+        values = (
+            source_file, member.ordinal, None, storable_source_file(member.name), member.bytes, member.crc32,
+            member.sha256, member.parse_status, member.message, len(member.trials),
+            member.trials[0].nct_id if member.trials else None, parsed_at,
+        )  # fmt: skip
+        for (name, _), value in zip(MEMBER_COLUMNS, values, strict=True):
+            member_rows[name].append(value)
+        base = member.ordinal * MEMBER_STRIDE
+        for position, trial in enumerate(member.trials):
+            flat.add_trial(source_file, base + position, source_family, trial)
+    tables = flat.tables()
+    tables[MEMBERS_TABLE] = _arrow_table(MEMBERS_TABLE, member_rows)
+    return tables
+
+
+# How many member problems a bulk file's raw.documents message quotes (the rest are counted).
+MESSAGE_MEMBERS = 5
+
+
+def finish_member_documents(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[str, str, int, str]],
+    parsed_at: datetime | None = None,
+) -> None:
+    """Write the raw.documents row of each bulk file from its raw.document_members rows.
+
+    `files`: (source_file, content_sha256, bytes, source_family). The file is PARSED when every
+    member is, REJECTED when no member gave a trial, PARTIAL otherwise; the message counts the
+    members that were not PARSED and quotes the first few (the rest are in
+    marts.source_document_members).
+    """
+    parsed_at = parsed_at or datetime.now(UTC).replace(tzinfo=None)
+    for source_file, sha256, size, family in files:
+        stored = storable_source_file(source_file)
+        con.execute(f"delete from {SCHEMA}.documents where source_file = ?", [stored])
+        members, trials, rejected, partial, first_nct_id = con.execute(
+            f"select count(*), coalesce(sum(n_trials), 0), count(*) filter (where parse_status = 'REJECTED'), "
+            f"count(*) filter (where parse_status = 'PARTIAL'), "
+            f"arg_min(first_nct_id, member_ordinal) filter (where n_trials > 0) "
+            f"from {SCHEMA}.{MEMBERS_TABLE} where source_file = ?",
+            [stored],
+        ).fetchall()[0]
+        quoted = con.execute(
+            f"select member_name, message from {SCHEMA}.{MEMBERS_TABLE} "
+            f"where source_file = ? and parse_status <> 'PARSED' order by parse_status desc, member_ordinal limit ?",
+            [stored, MESSAGE_MEMBERS],
+        ).fetchall()
+        details = "; ".join(f"{name}: {message}" for name, message in quoted)
+        if members == 0:
+            status, message = "REJECTED", "the archive holds no record files"
+        elif trials == 0:
+            status, message = "REJECTED", f"no trial in any of its {members} member(s): {details}"
+        elif rejected or partial:
+            status = "PARTIAL"
+            message = (
+                f"{members} members: {rejected} REJECTED, {partial} PARTIAL "
+                f"(see marts.source_document_members): {details}"
+            )
+        else:
+            status, message = "PARSED", None
+        con.execute(
+            f"insert into {SCHEMA}.documents values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [stored, sha256, size, family, status, message, trials, first_nct_id, parsed_at],
+        )
+
+
+def known_members(con: duckdb.DuckDBPyConnection, source_file: str) -> dict[str, tuple[int, int | None, int | None]]:
+    """member_name -> (member_ordinal, member_crc32, member_bytes) the staging tables hold for one file."""
+    rows = con.execute(
+        f"select member_name, member_ordinal, member_crc32, member_bytes from {SCHEMA}.{MEMBERS_TABLE} "
+        "where source_file = ?",
+        [storable_source_file(source_file)],
+    ).fetchall()
+    return {name: (ordinal, crc, size) for name, ordinal, crc, size in rows}
+
+
+def number_member_records(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], next_index: dict[str, int]
+) -> None:
+    """Give the members of one parsed part their record_index ranges (the writer calls this).
+
+    Each member gets the next free range of its file (`next_index`, started past the highest
+    record_index the staging tables hold for the file), and its trials' provisional indexes
+    (member_ordinal * MEMBER_STRIDE + position) become first_record_index + position.
+    """
+    import numpy as np
+
+    members = tables.get(MEMBERS_TABLE)
+    if members is None or not members.num_rows:
+        return
+    source_file = members["source_file"][0].as_py()
+    start = next_index.get(source_file)
+    if start is None:
+        start = con.execute(
+            f"select coalesce(max(first_record_index + n_trials), 0) from {SCHEMA}.{MEMBERS_TABLE} "
+            "where source_file = ?",
+            [source_file],
+        ).fetchall()[0][0]
+    counts = members["n_trials"].to_numpy().astype(np.int64)
+    firsts = start + np.cumsum(counts) - counts
+    next_index[source_file] = int(start + counts.sum())
+    tables[MEMBERS_TABLE] = members.set_column(
+        members.schema.get_field_index("first_record_index"), "first_record_index", pa.array(firsts, type=pa.int64())
+    )
+    ordinals = members["member_ordinal"].to_numpy()
+    order = np.argsort(ordinals)
+    for table, arrow in tables.items():
+        if table == MEMBERS_TABLE or "record_index" not in arrow.column_names or not arrow.num_rows:
+            continue
+        provisional = arrow["record_index"].to_numpy()
+        member_ordinals, positions = np.divmod(provisional, MEMBER_STRIDE)
+        where = order[np.searchsorted(ordinals, member_ordinals, sorter=order)]
+        tables[table] = arrow.set_column(
+            arrow.schema.get_field_index("record_index"), "record_index", pa.array(firsts[where] + positions)
+        )
+
+
+def delete_members(con: duckdb.DuckDBPyConnection, source_file: str, ordinals: Sequence[int]) -> None:
+    """Remove the members of one bulk file (changed or gone) and every staging row of their trials."""
+    if not ordinals:
+        return
+    gone = pa.table({"member_ordinal": pa.array(sorted(set(ordinals)), type=pa.int64())})
+    stored = storable_source_file(source_file)
+    con.register("_trialmart_gone_members", gone)
+    try:
+        con.execute(
+            f"create or replace temp table _trialmart_gone_ranges as select first_record_index as lo, "
+            f"first_record_index + n_trials as hi from {SCHEMA}.{MEMBERS_TABLE} where source_file = ? "
+            "and n_trials > 0 and member_ordinal in (select member_ordinal from _trialmart_gone_members)",
+            [stored],
+        )
+        for table in table_columns():
+            if table == "documents":
+                continue
+            con.execute(
+                f"delete from {SCHEMA}.{table} where source_file = ? and exists (select 1 from "
+                f"_trialmart_gone_ranges g where {SCHEMA}.{table}.record_index >= g.lo "
+                f"and {SCHEMA}.{table}.record_index < g.hi)",
+                [stored],
+            )
+        con.execute("drop table _trialmart_gone_ranges")
+        con.execute(
+            f"delete from {SCHEMA}.{MEMBERS_TABLE} where source_file = ? and "
+            "member_ordinal in (select member_ordinal from _trialmart_gone_members)",
+            [stored],
+        )
+    finally:
+        con.unregister("_trialmart_gone_members")
 
 
 def delete_documents(con: duckdb.DuckDBPyConnection, source_files: Sequence[str]) -> None:
@@ -233,7 +456,7 @@ def delete_documents(con: duckdb.DuckDBPyConnection, source_files: Sequence[str]
     gone = pa.table({"source_file": pa.array(stored, type=pa.string())})
     con.register("_trialmart_gone", gone)
     try:
-        for table in [*table_columns(), FINGERPRINTS_TABLE]:
+        for table, _ in staging_tables():
             con.execute(f"delete from {SCHEMA}.{table} where source_file in (select source_file from _trialmart_gone)")
     finally:
         con.unregister("_trialmart_gone")

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     workers: int = Field(max(1, os.cpu_count() or 1), description="parser processes for large corpora")
     parallel_threshold: int = Field(400, description="below this many documents to parse, parse in-process")
     batch_size: int = Field(1000, description="documents per parse task and per load batch")
+    member_batch_size: int = Field(
+        1000, description="members (records) of one bulk file (zip of records, large JSON array) per parse task"
+    )
+    stream_json_bytes: int = Field(
+        8 * 1024 * 1024, description="a JSON array or API v2 page of studies this large is streamed record by record"
+    )
     strict: bool = Field(False, description="exit non-zero when any document is rejected")
     trust_file_times: bool = Field(
         False,

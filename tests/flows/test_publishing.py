@@ -141,9 +141,9 @@ def test_a_run_failing_a_critical_check_leaves_the_published_file_untouched(
     before = (sha256(published), published.stat().st_mtime_ns, published.stat().st_ino)
     load_batches = pipeline.load_batches
 
-    def load_then_corrupt(con, parsed, removed_or_changed):
+    def load_then_corrupt(con, parsed, removed_or_changed, *bulk):
         """What a parser regression looks like to the staging checks: a malformed NCT id."""
-        stats = load_batches(con, parsed, removed_or_changed)
+        stats = load_batches(con, parsed, removed_or_changed, *bulk)
         con.execute(
             "update raw.trials set nct_id = 'NCT-broken' where source_file = (select min(source_file) from raw.trials)"
         )

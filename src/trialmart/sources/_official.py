@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -249,6 +250,9 @@ def contact_detail(*parts: object) -> str | None:
 
 # --- zip archives ------------------------------------------------------------------------------
 
+# What reading one damaged member can raise (bad CRC, corrupt deflate data, truncated member).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError, ValueError)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberProblem:
@@ -298,7 +302,7 @@ def zip_members(path: object, suffix: str) -> Iterator[tuple[str, bytes] | Membe
                 continue
             try:
                 data = archive.read(info)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as error:
+            except ZIP_READ_ERRORS as error:
                 yield MemberProblem(info.filename, f"unreadable zip member: {error}")
                 continue
             yield info.filename, data

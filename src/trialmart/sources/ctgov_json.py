@@ -82,13 +82,26 @@ def _zip_items(document: Document) -> Iterator[Trial | MemberProblem]:
         if isinstance(item, MemberProblem):
             yield item
             continue
-        name, data = item
-        try:
-            payload = json.loads(data)
-        except ValueError as error:  # UnicodeDecodeError is a ValueError too
-            yield MemberProblem(name, f"not valid JSON: {error}")
-            continue
-        yield from studies_in(payload, name)
+        yield from member_items(*item)
+
+
+# The suffix of the zip members this family reads as records.
+MEMBER_SUFFIX = ".json"
+
+
+def member_items(name: str, data: bytes) -> Iterator[Trial | MemberProblem]:
+    """The studies of one zip member's bytes (a problem when they are not valid JSON)."""
+    try:
+        payload = json.loads(data)
+    except ValueError as error:  # UnicodeDecodeError is a ValueError too
+        yield MemberProblem(name, f"not valid JSON: {error}")
+        return
+    yield from studies_in(payload, name)
+
+
+def record_items(study: object, label: str) -> Iterator[Trial | MemberProblem]:
+    """One element of a streamed JSON array (or of a page's "studies"), labelled "[i]"."""
+    yield from _one_study(study, "", label)
 
 
 def studies_in(payload: object, source_name: str) -> Iterator[Trial | MemberProblem]:

@@ -72,13 +72,21 @@ def _zip_items(document: Document) -> Iterator[Trial | MemberProblem]:
         if isinstance(item, MemberProblem):
             yield item
             continue
-        name, data = item
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as error:
-            yield MemberProblem(name, f"not well-formed XML: {error}")
-            continue
-        yield from _studies(root, name)
+        yield from member_items(*item)
+
+
+# The suffix of the zip members this family reads as records.
+MEMBER_SUFFIX = ".xml"
+
+
+def member_items(name: str, data: bytes) -> Iterator[Trial | MemberProblem]:
+    """The study of one zip member's bytes (a problem when they are not well-formed XML)."""
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as error:
+        yield MemberProblem(name, f"not well-formed XML: {error}")
+        return
+    yield from _studies(root, name)
 
 
 def _studies(root: etree._Element, source_name: str) -> Iterator[Trial | MemberProblem]:

@@ -1,0 +1,151 @@
+# ruff: noqa: E501
+"""Registry mode: the official bulk export at size, end to end, and its daily re-run.
+
+For each size N (default 50,000, 200,000 and 550,000 members):
+
+1. build a zip laid out as ClinicalTrials.gov's bulk export (one API v2 JSON per member,
+   ``NCTxxxxxxxx.json``) from the real studies of ../shared/realdata (the urology zip and
+   the NSCLC array), each copy under a fresh NCT id (cached under benchmarks/corpus/registry-N/);
+2. "full": `trialmart run` over it in a subprocess with a fresh work dir: wall time, stage
+   times and the peak RSS of the whole process tree (benchmarks/run.py's TreeMemory);
+3. "changed": 0.5% of the members rewritten (a new revision of the same study), the same
+   command again over the same work dir: only those members are parsed.
+
+    python benchmarks/registry.py --sizes 50000
+    make bench BENCH_MODE=registry BENCH_SIZES=50000
+
+Results: benchmarks/results/registry.json and registry.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import BENCHMARKS_DIR, RESULTS_DIR, machine, run_pipeline
+
+REALDATA = BENCHMARKS_DIR.parent.parent / "shared" / "realdata"
+NCT = re.compile(rb"NCT\d{8}")
+CHANGED_SHARE = 0.005
+CORPUS_VERSION = "1"
+
+
+def real_studies(realdata: Path) -> list[bytes]:
+    """The API v2 studies of the real data, one JSON document each (their original bytes when zipped)."""
+    studies: list[bytes] = []
+    with zipfile.ZipFile(realdata / "ctgov-v2-urology" / "ctg-studies.json.zip") as archive:
+        studies += [archive.read(info) for info in archive.infolist() if info.filename.endswith(".json")]
+    array = json.loads((realdata / "ctgov-v2-nsclc" / "ctg-studies.json").read_bytes())
+    studies += [json.dumps(study, ensure_ascii=False).encode() for study in array]
+    return studies
+
+
+def fresh_id(copy: int) -> bytes:
+    return f"NCT9{copy:07d}".encode()
+
+
+def member(studies: list[bytes], copy: int, revision: int = 0) -> tuple[str, bytes]:
+    """Copy `copy` of a real study under a fresh NCT id (every NCT id it names is replaced)."""
+    source = studies[copy % len(studies)]
+    own = NCT.search(source).group(0)  # identificationModule.nctId comes first
+    data = source.replace(own, fresh_id(copy))
+    if revision:
+        data = data.replace(b'"briefTitle": "', f'"briefTitle": "Revision {revision}: '.encode(), 1)
+        data = data.replace(b'"briefTitle":"', f'"briefTitle":"Revision {revision}: '.encode(), 1)
+    return f"{fresh_id(copy).decode()}.json", data
+
+
+def changed_copies(size: int) -> set[int]:
+    step = max(1, round(1 / CHANGED_SHARE))
+    return set(range(step // 2, size, step))
+
+
+def build_zip(path: Path, studies: list[bytes], size: int, changed: set[int] = frozenset(), revision: int = 0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for copy in range(size):
+            name, data = member(studies, copy, revision if copy in changed else 0)
+            archive.writestr(name, data)
+    partial.replace(path)
+
+
+def corpus(size: int, corpus_dir: Path, studies: list[bytes]) -> Path:
+    raw = corpus_dir / f"registry-{size}" / "raw"
+    stamp = raw.parent / "version"
+    export = raw / "ctg-studies.json.zip"
+    if not export.exists() or not stamp.exists() or stamp.read_text() != CORPUS_VERSION:
+        build_zip(export, studies, size)
+        stamp.write_text(CORPUS_VERSION)
+    return raw
+
+
+def measure(size: int, corpus_dir: Path, studies: list[bytes]) -> dict:
+    raw = corpus(size, corpus_dir, studies)
+    out = corpus_dir / f"registry-{size}" / "run"
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    prefect_home = corpus_dir / "prefect-home"
+    full = run_pipeline(raw, out, prefect_home, "full")
+    export = raw / "ctg-studies.json.zip"
+    changed = changed_copies(size)
+    build_zip(export, studies, size, changed, revision=1)
+    try:
+        rerun = run_pipeline(raw, out, prefect_home, "changed")
+    finally:
+        build_zip(export, studies, size)  # the cached corpus stays the original export
+    for result in (full, rerun):
+        result["members_per_second"] = round(size / result["wall_seconds"], 1) if result["wall_seconds"] else None
+    return {"members": size, "changed_members": len(changed), "full": full, "changed": rerun}
+
+
+def to_markdown(report: dict) -> str:
+    lines = [
+        "# Registry mode: the bulk export at size",
+        "",
+        f"Machine: {report['machine'].get('logical_cores')} logical cores, {report['machine'].get('ram_gb')} GB; load average at start {report['machine'].get('load_average_at_start')}.",
+        "",
+        "| members | run | wall s | members/s | extract+load s | dbt s | peak RSS (tree) MB | outcome |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for result in report["results"]:
+        for label in ("full", "changed"):
+            run = result[label]
+            stages = run.get("stage_seconds", {})
+            lines.append(
+                f"| {result['members']:,} | {label}{' (' + str(result['changed_members']) + ' changed)' if label == 'changed' else ''} "
+                f"| {run['wall_seconds']} | {run.get('members_per_second')} | {stages.get('extract+load', '')} "
+                f"| {stages.get('dbt build', '')} | {run['peak_rss_mb']} | {run['outcome']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="registry-mode benchmark (see the module docstring)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 200_000, 550_000])
+    parser.add_argument("--realdata", type=Path, default=REALDATA)
+    parser.add_argument("--corpus-dir", type=Path, default=BENCHMARKS_DIR / "corpus")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    studies = real_studies(args.realdata)
+    report = {"machine": machine(), "results": []}
+    for size in args.sizes:
+        report["results"].append(measure(size, args.corpus_dir, studies))
+        print(json.dumps(report["results"][-1], indent=2, default=str))
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / "registry.json").write_text(json.dumps(report, indent=2, default=str))
+    (args.results_dir / "registry.md").write_text(to_markdown(report))
+    print(to_markdown(report))
+    return 0 if all(r[k]["returncode"] == 0 for r in report["results"] for k in ("full", "changed")) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
