@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def outcome_splits(row: tuple[str, ...], frames: set[tuple[str, ...]], longest: 
 def arm_table_readings(cells: tuple[str, ...], labels: set, names: set, longest: int, cap: int = 3) -> int:
     """Readings of the run-together rows "label [name] description ..." with known labels and names."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def from_row(at: int) -> int:
         if at == len(cells):
             return 1
@@ -54,7 +54,9 @@ def arm_table_readings(cells: tuple[str, ...], labels: set, names: set, longest:
             if cells[at:label_end] not in labels:
                 continue
             name_ends = [label_end] + [
-                stop for stop in range(label_end + 1, min(len(cells), label_end + longest) + 1) if cells[label_end:stop] in names
+                stop
+                for stop in range(label_end + 1, min(len(cells), label_end + longest) + 1)
+                if cells[label_end:stop] in names
             ]
             for name_end in name_ends:
                 # the description is free text: any run of words up to the next row (arms

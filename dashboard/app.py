@@ -14,12 +14,28 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
-from warehouse_data import NOT_STATED, Overview, load_overview, load_trial, warehouse_path
+from warehouse_data import (
+    NOT_STATED,
+    Overview,
+    load_overview,
+    load_recent_changes,
+    load_trial,
+    load_trial_changes,
+    warehouse_path,
+)
 
 ACCENT = "#2E6F9E"
 NOT_STATED_COLOR = "#B8C2CC"
 PARSE_STATUS_COLORS = {"PARSED": "#3C9D5D", "PARTIAL": "#E0A526", "REJECTED": "#C8553D"}
 SEVERITY_COLORS = {"CRITICAL": "#C8553D", "WARNING": "#E0A526"}
+CHANGE_TYPE_COLORS = {
+    "ADDED": "#3C9D5D",
+    "RETURNED": "#7FB77E",
+    "CHANGED": "#2E6F9E",
+    "ROW_ADDED": "#8FB8DE",
+    "ROW_REMOVED": "#E0A526",
+    "REMOVED": "#C8553D",
+}
 
 st.set_page_config(page_title="trialmart", page_icon="🧪", layout="wide")
 
@@ -186,6 +202,44 @@ def render_data_quality(overview: Overview) -> None:
             )
 
 
+def render_recent_changes(path: Path) -> None:
+    st.header("Recent changes")
+    recent = load_recent_changes(path)
+    if not recent.available:
+        st.info("This warehouse keeps no trial history yet (published before history was recorded).")
+        return
+    if recent.latest.empty:
+        st.info("No changes recorded yet.")
+        return
+    st.caption(
+        f"{recent.trials_changed} trial(s) changed, were removed or came back after their first run; "
+        f"{recent.runs_with_changes} run(s) recorded changes. changed_at is the official record's "
+        "last-update date when it states one, else the run's time."
+    )
+    left, _ = st.columns([1, 1])
+    with left:
+        show(
+            alt.Chart(recent.per_run, title="changes per run")
+            .mark_bar()
+            .encode(
+                x=alt.X("run_id:N", title="run", sort=alt.SortField("detected_at"), axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("sum(changes):Q", title="changes", axis=alt.Axis(tickMinStep=1, format="d")),
+                color=alt.Color(
+                    "change_type:N",
+                    title="change",
+                    scale=alt.Scale(domain=list(CHANGE_TYPE_COLORS), range=list(CHANGE_TYPE_COLORS.values())),
+                ),
+                tooltip=["run_id:N", "detected_at:T", "change_type:N", "changes:Q"],
+            )
+            .properties(height=260)
+        )
+    st.markdown(f"**Latest changes** ({len(recent.latest)} newest)")
+    frame = recent.latest.copy()
+    frame["detected_at"] = frame["detected_at"].dt.strftime("%Y-%m-%d %H:%M")
+    frame["changed_at"] = frame["changed_at"].dt.strftime("%Y-%m-%d %H:%M")
+    st.table(frame, hide_index=True)
+
+
 def render_trial_drill_down(overview: Overview, path: Path) -> None:
     st.header("Trial drill-down")
     if not overview.nct_ids:
@@ -215,6 +269,10 @@ def render_trial_drill_down(overview: Overview, path: Path) -> None:
                 st.caption("none stated on the page")
             else:
                 st.table(frame.fillna("—"), hide_index=True)
+        changes = load_trial_changes(path, nct_id)
+        if not changes.empty:
+            st.markdown(f"**History** ({len(changes)} changes across runs)")
+            st.table(changes.fillna("—"), hide_index=True)
 
 
 def main() -> None:
@@ -231,6 +289,7 @@ def main() -> None:
     render_enrollment_and_structure(overview)
     render_documents(overview)
     render_data_quality(overview)
+    render_recent_changes(path)
     render_trial_drill_down(overview, path)
 
 

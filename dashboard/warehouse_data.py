@@ -250,3 +250,71 @@ def load_trial(path: Path, nct_id: str) -> TrialDetail | None:
             conditions=conditions,
             brief_title=str(row["brief_title"]),
         )
+
+
+HISTORY_TABLES = ("trial_history", "trial_changes")
+
+
+@dataclass(frozen=True)
+class RecentChanges:
+    available: bool  # the warehouse has the history marts (published by a pipeline that keeps history)
+    latest: pd.DataFrame  # the most recent change rows, newest first
+    per_run: pd.DataFrame  # run_id, detected_at, change_type, changes
+    runs_with_changes: int
+    trials_changed: int  # trials with a change other than their first appearance
+
+
+def _has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name in (?, ?)",
+        list(HISTORY_TABLES),
+    ).fetchone()[0]  # type: ignore[index]
+    return int(found) == len(HISTORY_TABLES)
+
+
+def load_recent_changes(path: Path, limit: int = 25) -> RecentChanges:
+    """What changed in the trials, run by run (marts.trial_changes), in one short-lived connection."""
+    with read_only_connection(path) as con:
+        if not _has_history(con):
+            empty = pd.DataFrame()
+            return RecentChanges(False, empty, empty, 0, 0)
+        latest = con.execute(
+            """
+            select detected_at, nct_id, change_type, field_name,
+                   coalesce(old_value, '—') as old_value, coalesce(new_value, '—') as new_value,
+                   changed_at, run_id
+            from marts.trial_changes
+            order by detected_at desc, nct_id, change_type, field_name, old_value, new_value
+            limit ?
+            """,
+            [limit],
+        ).df()
+        per_run = con.execute(
+            """
+            select run_id, min(detected_at) as detected_at, change_type, count(*) as changes
+            from marts.trial_changes group by run_id, change_type order by detected_at, change_type
+            """
+        ).df()
+        runs_with_changes, trials_changed = con.execute(
+            """
+            select count(distinct run_id),
+                   count(distinct nct_id) filter (where change_type <> 'ADDED')
+            from marts.trial_changes
+            """
+        ).fetchone()  # type: ignore[misc]
+        return RecentChanges(True, latest, per_run, int(runs_with_changes), int(trials_changed))
+
+
+def load_trial_changes(path: Path, nct_id: str) -> pd.DataFrame:
+    """One trial's changes across runs, newest first (empty when the warehouse keeps no history)."""
+    with read_only_connection(path) as con:
+        if not _has_history(con):
+            return pd.DataFrame()
+        return con.execute(
+            """
+            select detected_at, change_type, field_name, old_value, new_value, changed_at, run_id
+            from marts.trial_changes where nct_id = ?
+            order by detected_at desc, change_type, field_name, old_value, new_value
+            """,
+            [nct_id],
+        ).df()

@@ -7,6 +7,7 @@ published warehouse as it was.
 
 from __future__ import annotations
 
+import errno
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from trialmart import quality  # noqa: E402
+from trialmart import faults, quality, runlock  # noqa: E402
 from trialmart.extract import (  # noqa: E402
     LoadStats,
     ParseBatch,
@@ -36,6 +37,7 @@ from trialmart.extract import (  # noqa: E402
     plan_run,
     work_items,
 )
+from trialmart.history import prepare_history, save_history  # noqa: E402
 from trialmart.load import create_staging_tables, known_documents, known_members  # noqa: E402
 from trialmart.publish import publish  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
@@ -69,13 +71,15 @@ def plan_task(settings: Settings) -> Plan:
         create_staging_tables(con)
         known = known_documents(con)
         # a bulk file's members are planned inside this connection (only for the changed bulk files)
-        return plan_run(
+        plan = plan_run(
             settings.raw_dir.resolve(),
             known,
             trust_file_times=settings.trust_file_times,
             known_members=lambda source_file: known_members(con, source_file),
             stream_json_bytes=settings.stream_json_bytes,
         )
+        faults.fault_point("discover")  # test-only (trialmart.faults)
+        return plan
 
 
 @task(name="parse-batch", cache_policy=NO_CACHE)
@@ -144,6 +148,14 @@ def extract_and_load(settings: Settings) -> Extracted:
                     "parsed %d/%d documents (%.0f documents/s), %d members of bulk files (%.0f members/s)",
                     done, total, done / max(elapsed, 1e-9), members, members / max(elapsed, 1e-9),
                 )  # fmt: skip
+            faults.fault_point("parse")  # test-only (trialmart.faults): a batch parsed, not loaded
+            # the files of a vanished raw folder read as "vanished": loading them would empty the
+            # marts, so the batch and the uncommitted load are dropped and the run fails
+            if not settings.raw_dir.is_dir():
+                raise FileNotFoundError(
+                    f"the raw folder {settings.raw_dir} disappeared during the run: what was read after it "
+                    "went was not loaded, nothing was published; run again once it is back"
+                )
             yield batch
 
     if plan.bulk:
@@ -166,7 +178,10 @@ def validate_task(
     settings: Settings, checkpoint: str, expected_source_files: tuple[str, ...]
 ) -> quality.CheckpointResult:
     with work_connection(settings) as con:
-        return quality.run_checkpoint(con, checkpoint, expected_source_files=expected_source_files)
+        result = quality.run_checkpoint(con, checkpoint, expected_source_files=expected_source_files)
+    if checkpoint == "marts":
+        faults.fault_point("validate")  # test-only (trialmart.faults)
+    return result
 
 
 @task(name="transform", retries=1, retry_delay_seconds=3, cache_policy=NO_CACHE)
@@ -194,9 +209,38 @@ def store_results_task(settings: Settings, results: list[quality.CheckpointResul
     return str(quality.write_report(results, settings.report_dir, summary.run_id))
 
 
-@task(name="publish", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), cache_policy=NO_CACHE)
+def _worth_retrying(task, task_run, state) -> bool:
+    """A read-only or forbidden folder stays so: fail at once (a full disk may be freed: retry)."""
+    error = state.data
+    return not (isinstance(error, OSError) and error.errno in (errno.EROFS, errno.EACCES, errno.EPERM))
+
+
+@task(
+    name="publish",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def publish_task(settings: Settings) -> str:
     return str(publish(settings.work_database, settings.warehouse, settings.storage_version))
+
+
+@task(
+    name="prepare-history", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1), cache_policy=NO_CACHE
+)
+def prepare_history_task(settings: Settings, run_id: str, started_at: str) -> None:
+    """Read the trial history back from the history file before dbt snapshots (trialmart.history)."""
+    state = prepare_history(settings, run_id, datetime.fromisoformat(started_at))
+    get_run_logger().info(
+        "trial history: %s (%d versions, %d earlier runs)",
+        f"restored from {state.path}" if state.restored else f"starts at {state.path}", state.versions, state.runs,
+    )  # fmt: skip
+
+
+@task(name="save-history", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1), cache_policy=NO_CACHE)
+def save_history_task(settings: Settings) -> str:
+    return str(save_history(settings))
 
 
 def _record_checks(summary: RunSummary, result: quality.CheckpointResult) -> None:
@@ -215,6 +259,7 @@ def _record_checks(summary: RunSummary, result: quality.CheckpointResult) -> Non
 
 
 @flow(name="trialmart", log_prints=True)
+@runlock.one_run_at_a_time  # the run holds <work dir>/run.lock; a killed run's leftovers are recovered first
 def trialmart(
     raw_dir: str | None = None,
     warehouse: str | None = None,
@@ -223,9 +268,15 @@ def trialmart(
     workers: int | None = None,
     dask_address: str | None = None,
     max_document_bytes: int | None = None,
+    wait_lock: float | None = None,
+    history: bool | None = None,
 ) -> RunSummary:
-    """Parse every document under `raw_dir` and publish validated marts to `warehouse`."""
+    """Parse every document under `raw_dir` and publish validated marts to `warehouse`.
+
+    `wait_lock`: seconds to wait for another run using the same work folder (default: fail at once).
+    `history`: record trial history (default on; off for registry-sized loads)."""
     overrides = {
+        "history": history,
         "raw_dir": raw_dir,
         "warehouse": warehouse,
         "work_dir": work_dir,
@@ -280,6 +331,8 @@ def trialmart(
     else:
         started = time.perf_counter()
         try:
+            if settings.history:
+                prepare_history_task(settings, summary.run_id, summary.started_at)
             transform_task(settings)
         except TransformError as error:  # a failed dbt test or model: report it like a failed check
             failure = str(error)
@@ -304,6 +357,14 @@ def trialmart(
         publish_task(settings)
         summary.published = True
         stage("publish", started)
+        # then the history file (trialmart.history): it only ever holds published versions
+        if settings.history:
+            started = time.perf_counter()
+            try:
+                save_history_task(settings)
+            except Exception as error:  # published, but the history file is still the previous one
+                failure = f"published, but the trial history was not saved ({error}); the next run records its changes"
+            stage("save history", started)
     return finish(failure)
 
 

@@ -329,4 +329,3 @@ def _member(
         )  # fmt: skip
     status, message = _status_of(trials)
     return ParsedMember(ordinal, name, size, crc, digest, str(status), message, trials)
-

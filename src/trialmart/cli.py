@@ -41,6 +41,13 @@ def run(
         Optional[bool],
         typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when any document is rejected."),
     ] = None,
+    history: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--history/--no-history",
+            help="Record trial history (marts.trial_history, trial_changes). [env TRIALMART_HISTORY; default on]",
+        ),
+    ] = None,
     workers: Annotated[
         Optional[int], typer.Option(help="Parser processes for large corpora. [default: CPU count]")
     ] = None,
@@ -53,9 +60,31 @@ def run(
     summary_json: Annotated[
         Optional[Path], typer.Option(help="Also write the run summary as JSON to this file.")
     ] = None,
+    wait_lock: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for another run using the same work folder; 0: exit at once (code 3) naming it."
+        ),
+    ] = 0.0,
 ) -> None:
     """Run the whole pipeline: parse, load, dbt, validate, publish."""
     import threading
+
+    from trialmart import runlock
+    from trialmart.settings import Settings
+
+    # one run per work folder, checked before Prefect starts so a busy folder fails at once
+    locations = {"warehouse": warehouse, "work_dir": work_dir}
+    where = Settings(**{key: value for key, value in locations.items() if value is not None})
+    folder = where.resolved_work_dir
+    try:
+        runlock.acquire(folder, wait_lock, log=lambda message: typer.echo(message, err=True))
+    except runlock.RunLocked as locked:
+        typer.echo(f"trialmart run: {locked}", err=True)
+        raise typer.Exit(3) from None
+    except OSError as error:
+        typer.echo(f"trialmart run: cannot use the work folder {folder}: {error}", err=True)
+        raise typer.Exit(1) from None
 
     from flows.pipeline import RunFailed, trialmart
     from trialmart import quality
@@ -72,12 +101,23 @@ def run(
             workers=workers,
             dask_address=dask_address,
             max_document_bytes=max_document_bytes,
+            wait_lock=wait_lock,
+            history=history,
         )
     except RunFailed as failed:
         _write_summary(summary_json, failed.summary)
         typer.echo(failed.summary.to_text(), err=True)
         strict_failure = (failed.summary.failure or "").startswith("--strict")
         raise typer.Exit(2 if strict_failure else 1) from None
+    except Exception as error:  # a fault (full disk, unwritable or vanished folder): one clear line
+        typer.echo(
+            f"trialmart run failed: {type(error).__name__}: {error}\n"
+            f"the published warehouse {where.warehouse} was not replaced",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        runlock.release(folder)
     _write_summary(summary_json, summary)
     typer.echo(summary.to_text())
 

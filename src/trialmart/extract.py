@@ -9,8 +9,11 @@ whatever the corpus size.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import multiprocessing
 import os
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +37,7 @@ from trialmart.bulk import (
 )
 from trialmart.discover import discover
 from trialmart.documents import sha256_file, storable_source_file
+from trialmart.faults import fault_point
 from trialmart.sources import parse_file
 
 
@@ -206,6 +210,9 @@ def work_items(
     yield from _scheduled_batches(raw_dir, documents, size or batch_size)
 
 
+NOTHING_READ_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
 def parse_batch(raw_dir: str, source_files: Sequence[str], max_bytes: int) -> ParseBatch:
     """Parse one batch of documents into staging-shaped Arrow tables (runs in a worker)."""
     # CPU time of this process, not wall time: on a busy machine wall time counts the waits
@@ -219,6 +226,10 @@ def parse_batch(raw_dir: str, source_files: Sequence[str], max_bytes: int) -> Pa
         before = _stat_fingerprint(path)
         read_at = time.time_ns()
         document = parse_file(root, path, max_bytes)
+        if not document.content_sha256:
+            # deleted (or made unreadable) after the plan listed it: REJECTED with the reason, and
+            # the hash of the bytes read, none; the checks need a hash, the next run re-reads it
+            document = dataclasses.replace(document, content_sha256=NOTHING_READ_SHA256)
         documents.append(document)
         if (
             before is not None
@@ -314,14 +325,22 @@ def parse_locally(
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
-    """Parse workers start from a small server process that has imported only the parsers.
+    """Under the `trialmart` command, parse workers start from a small server process that has
+    imported only the parsers.
 
     Forked from the flow's process, each worker would carry Prefect, pandas and GX (~400 MB of
     RSS each, shared pages counted once per process); a forkserver preloaded with this module
-    starts them once per run at ~1 s, small."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["trialmart.extract"])
-    return context
+    starts them once per run at ~1 s, small. A forkserver child imports the parent's
+    ``__main__`` again, which is only known to be harmless for the `trialmart` command (its
+    script only imports and calls the CLI); embedded anywhere else (pytest, a notebook, an
+    app), workers are forked as before.
+    """
+    main = sys.modules.get("__main__")
+    if Path(getattr(main, "__file__", None) or "").name == "trialmart":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["trialmart.extract"])
+        return context
+    return multiprocessing.get_context("fork")
 
 
 @dataclass
@@ -391,6 +410,7 @@ def _load_in_transaction(
             load.insert_arrow(con, table, arrow)
             stats.rows[table] = stats.rows.get(table, 0) + arrow.num_rows
         waiting.clear()
+        fault_point("load")  # test-only (trialmart.faults): a group of rows appended, not committed
         # Commit each group: DuckDB holds a transaction's appended rows in memory until it
         # commits (memory_limit does not bound them), so one transaction for a registry-sized
         # load grew by ~16 MB per 1,000 studies. Each group holds whole documents (a document's

@@ -625,8 +625,7 @@ def clean_text(raw: str | None) -> str | None:
     text = html.unescape(raw) if "&" in raw else raw
     if "\\" in text:
         text = _ESCAPED_QUOTE.sub(r"\1", text)
-    if text.isascii() and "\t" not in text and "  " not in text:
-        text = text.strip()  # nothing for _SPACES to collapse (the common line): skip the regex
-    else:
-        text = _SPACES.sub(" ", text).strip()
+    # a plain ASCII line has nothing for _SPACES to collapse (the common case): skip the regex
+    plain = text.isascii() and "\t" not in text and "  " not in text
+    text = text.strip() if plain else _SPACES.sub(" ", text).strip()
     return text or None

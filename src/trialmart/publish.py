@@ -17,5 +17,6 @@ from trialmart.publish_format import write_portable_copy
 def publish(work_database: Path, warehouse: Path, storage_version: str) -> Path:
     warehouse = warehouse.resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    write_portable_copy(work_database, warehouse, storage_version)
+    # built in the work folder (same file system) so a killed run leaves nothing beside the warehouse
+    write_portable_copy(work_database, warehouse, storage_version, temporary_dir=work_database.parent)
     return warehouse

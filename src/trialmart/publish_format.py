@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from trialmart.export import MARTS_SCHEMA, _quote_identifier, _quote_literal
+from trialmart.faults import fault_point
 
 PUBLISHED_ALIAS = "trialmart_publish"
 STORAGE_VERSION_PATTERN = re.compile(r"v\d+\.\d+\.\d+")
@@ -31,8 +32,13 @@ def write_portable_copy(
     target: Path,
     storage_version: str = "v1.0.0",
     keep_constraints: bool = True,
+    temporary_dir: Path | None = None,
 ) -> None:
     """Copy schema `marts` of the work database into a new DuckDB file at `target`.
+
+    The file is built in `temporary_dir` (the pipeline passes its work folder, so a run killed
+    here leaves nothing beside the published file) when that is on the same file system as
+    `target` (a rename across file systems is not atomic), else beside `target`.
 
     `source_con_or_path` is either an open connection whose current database holds the
     marts (the pipeline's writer connection; it stays open) or a path, opened read-only.
@@ -42,7 +48,7 @@ def write_portable_copy(
         raise ValueError(f"storage_version must look like 'v1.0.0', got {storage_version!r}")
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = _temporary_path(target, temporary_dir)
     _remove_database_files(temporary)
 
     owns_connection = not isinstance(source_con_or_path, duckdb.DuckDBPyConnection)
@@ -61,6 +67,7 @@ def write_portable_copy(
         finally:
             con.execute(f"use {_quote_identifier(previous_database)}")
             con.execute(f"detach {PUBLISHED_ALIAS}")
+        fault_point("publish")  # test-only (trialmart.faults): the new file is complete, not yet renamed
         os.replace(temporary, target)
     except BaseException:
         _remove_database_files(temporary)
@@ -125,6 +132,18 @@ def _copy_comments(
             f"comment on column {PUBLISHED_ALIAS}.{name}.{_quote_identifier(column_name)} "
             f"is {_quote_literal(column_comment)}"
         )
+
+
+def _temporary_path(target: Path, temporary_dir: Path | None) -> Path:
+    name = f".{target.name}.{os.getpid()}.tmp"
+    if temporary_dir is not None:
+        temporary_dir = Path(temporary_dir).resolve()
+        try:
+            if temporary_dir.is_dir() and temporary_dir.stat().st_dev == target.parent.stat().st_dev:
+                return temporary_dir / name
+        except OSError:
+            pass
+    return target.with_name(name)
 
 
 def _remove_database_files(path: Path) -> None:

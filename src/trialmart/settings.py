@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         8 * 1024 * 1024, description="a JSON array or API v2 page of studies this large is streamed record by record"
     )
     strict: bool = Field(False, description="exit non-zero when any document is rejected")
+    history: bool = Field(
+        True,
+        description="record trial history (dbt snapshot, marts.trial_history / trial_changes, the history file); "
+        "off for registry-sized loads where its snapshot costs more memory and time than the marts",
+    )
     trust_file_times: bool = Field(
         False,
         description="skip hashing a known file whose size and mtime are those recorded when its content was read",

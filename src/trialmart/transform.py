@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialmart.faults import fault_when
 from trialmart.settings import Settings
 
 
@@ -35,8 +38,14 @@ def dbt_executable() -> str:
 PIPELINE_BUILD_ARGUMENTS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
 
 
+# The nodes of trial history (issue #15), left out of the build when settings.history is off.
+HISTORY_NODES: tuple[str, ...] = ("int_trial_history_source", "trial_versions", "trial_history", "trial_changes")
+
+
 def build_marts(settings: Settings) -> DbtOutcome:
     """Build and test the marts in the work database, as each pipeline run does."""
+    if not settings.history:
+        return run_dbt(settings, *PIPELINE_BUILD_ARGUMENTS, "--exclude", *HISTORY_NODES)
     return run_dbt(settings, *PIPELINE_BUILD_ARGUMENTS)
 
 
@@ -56,13 +65,47 @@ def run_dbt(settings: Settings, *arguments: str) -> DbtOutcome:
         "--log-path",
         str(dbt_dir / "logs"),
     ]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=settings.dbt_project_dir)
+    log_file = dbt_dir / "logs" / "dbt.log"
+    log_offset = log_file.stat().st_size if log_file.exists() else 0
+    # test-only (trialmart.faults): kill this run once dbt has built a model and is still running
+    fault_when("dbt", lambda: _log_since(log_file, log_offset).count("OK created") >= 1)
+    completed = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.dbt_project_dir,
+        preexec_fn=_die_with_parent,
+    )
     outcome = _read_run_results(dbt_dir / "target" / "run_results.json")
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])
         failed = "; ".join(outcome.failures) if outcome.failures else "see output"
         raise TransformError(f"dbt {' '.join(arguments)} failed ({failed}):\n{tail}")
     return outcome
+
+
+PR_SET_PDEATHSIG = 1
+try:  # resolved here, in the parent: the child between fork and exec only calls it
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _PRCTL = None
+
+
+def _die_with_parent() -> None:
+    """In the dbt child (Linux): SIGKILL it when the run that started it dies, so a killed run
+    never leaves a dbt still writing the work database under the next run."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _read_run_results(path: Path) -> DbtOutcome:

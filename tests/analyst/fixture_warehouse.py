@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from fixture_history import history_ddl, insert_history
 
 # Contract tables (shared/MARTS.md) plus the project's documented extensions.
 MARTS_DDL = """
@@ -116,6 +117,7 @@ create table marts.dq_results (
     expectation_kwargs varchar
 );
 """
+MARTS_DDL += history_ddl()  # marts.trial_history, marts.trial_changes: see fixture_history.py
 
 SEED_FILES = {
     "NCT06949241": ("000_5c26534db39ab199.txt", "ctgov_mirror", 4752),
@@ -594,6 +596,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                     )
                 )
         _insert(con, "dq_results", dq_rows)
+        insert_history(con)
         con.execute("checkpoint")
     finally:
         con.close()

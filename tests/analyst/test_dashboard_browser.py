@@ -138,6 +138,16 @@ def _expected(warehouse: Path) -> dict[str, object]:
                     "select name from marts.interventions where nct_id = ?", [DRILL_DOWN_TRIAL]
                 ).fetchall()
             ],
+            # newest row of marts.trial_changes (None: no history marts, or no change yet)
+            "latest_change": con.execute(
+                "select nct_id, field_name from marts.trial_changes"
+                " order by detected_at desc, nct_id, change_type, field_name, old_value, new_value limit 1"
+            ).fetchone()
+            if con.execute(
+                "select count(*) from information_schema.tables"
+                " where table_schema = 'marts' and table_name = 'trial_changes'"
+            ).fetchone()[0]  # type: ignore[index]
+            else None,
         }
     finally:
         con.close()
@@ -164,9 +174,16 @@ def test_dashboard_shows_counts_charts_and_a_trial(dashboard_url: str, warehouse
             expect(trials_metric.locator('[data-testid="stMetricValue"]')).to_have_text(str(expected["trials"]))
             expect(page.get_by_text("last published")).to_be_visible()
 
-            # every overview chart drew (vega-embed renders into an svg or canvas)
+            # the history section (issue #15): its heading, and the newest change row in its table
+            expect(page.get_by_role("heading", name="Recent changes")).to_be_visible()
+            if expected["latest_change"] is not None:
+                latest_nct_id, latest_field = expected["latest_change"]  # type: ignore[misc]
+                recent_table = page.locator('[data-testid="stTable"]', has_text=latest_field).first
+                expect(recent_table).to_contain_text(latest_nct_id)
+
+            # every overview chart drew (vega-embed renders into an svg or canvas); one more with history
             charts = page.locator('[data-testid="stVegaLiteChart"]')
-            expect(charts).to_have_count(9, timeout=30_000)
+            expect(charts).to_have_count(10 if expected["latest_change"] is not None else 9, timeout=30_000)
             for index in range(charts.count()):
                 expect(charts.nth(index).locator("svg, canvas").first).to_be_attached(timeout=30_000)
 

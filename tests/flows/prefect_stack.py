@@ -323,7 +323,7 @@ def start_worker(stack: PrefectStack) -> ManagedProcess:
 
 def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
     """Every public mart's rows, sorted, minus what legitimately differs between two runs
-    (the data-quality history and load timestamps)."""
+    (the data-quality history, the trial history's run ids and times, load timestamps)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = [
@@ -334,7 +334,7 @@ def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
         ]
         rows: dict[str, list[tuple]] = {}
         for table in tables:
-            if table == "dq_results":
+            if table in ("dq_results", "trial_history", "trial_changes"):
                 continue
             columns = [
                 column

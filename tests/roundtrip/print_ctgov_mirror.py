@@ -93,7 +93,7 @@ def _linked_intervention(study: Study, name: str, label: str) -> Intervention | 
     raw = study.module("armsInterventionsModule").get("interventions") or []
     raw_named = [item for item in raw if short_text(item.get("name")) == name]
     if len(raw_named) == len(named):
-        for item, record in zip(named, raw_named):
+        for item, record in zip(named, raw_named, strict=True):
             if label in [short_text(text) for text in record.get("armGroupLabels") or []]:
                 return item
     return named[0] if named else None

@@ -214,7 +214,11 @@ def cut_off(
         for text in site_texts:
             folded = normalize.fold(text)
             if folded != last and folded.startswith(last):
-                issues.append(ParseIssue("page", f"last line {lines[-1]!r} is the cut-off start of the site's text {text!r}: not read"))
+                issues.append(
+                    ParseIssue(
+                        "page", f"last line {lines[-1]!r} is the cut-off start of the site's text {text!r}: not read"
+                    )
+                )
                 lines.pop()
                 break
     return lines, issues

@@ -163,7 +163,9 @@ def parse(document: Document) -> Iterable[Trial]:
     rows = _rows(document)
     while rows and not rows[-1]:
         rows.pop()
-    rows, issues = cut_off(rows, FOOTER_START, (*SECTION_HEADINGS, *FOOTER_START, AI_BADGE), "aggregator", document.kind)
+    rows, issues = cut_off(
+        rows, FOOTER_START, (*SECTION_HEADINGS, *FOOTER_START, AI_BADGE), "aggregator", document.kind
+    )
     head, sections = _split(rows)
 
     details = [row for row in sections.get("study_details", []) if row]

@@ -494,9 +494,7 @@ def _intervention_cuts(listed: Sequence[str], groups: Sequence[str], search: _Se
         for at in where.get(listed[start], ()):
             length = 1
             while (
-                start + length < count
-                and at + length < len(groups)
-                and groups[at + length] == listed[start + length]
+                start + length < count and at + length < len(groups) and groups[at + length] == listed[start + length]
             ):
                 length += 1
             longest[start] = max(longest[start], length)
@@ -565,7 +563,12 @@ def _group_readings(
         yield from links(end, label, description, (), labels, used)
 
     def links(
-        at: int, label: str, description: tuple[str, ...], names: tuple[str, ...], labels: frozenset[str], used: frozenset[_Item]
+        at: int,
+        label: str,
+        description: tuple[str, ...],
+        names: tuple[str, ...],
+        labels: frozenset[str],
+        used: frozenset[_Item],
     ) -> Iterable[tuple[_Group, ...]]:
         search.step()
         for item, stop in found[at]:
@@ -602,13 +605,18 @@ def _groups_and_interventions(
     except _Ambiguous:
         for field in ("arms", "interventions") if groups else ("interventions",):
             issues.append(
-                issue(field, "Study Groups / Interventions allow too many readings to tell names, links and descriptions apart; not read")
+                issue(
+                    field,
+                    "Study Groups / Interventions allow too many readings to tell names, links and "
+                    "descriptions apart; not read",
+                )
             )
         return [], []
     if not readings:
         for field in ("arms", "interventions"):
             issues.append(issue(field, "no reading of Study Groups / Interventions fits the site's layout; not read"))
         return [], []
+
     # PREFERENCE: a sentence-like line is an intervention's name only when no reading makes it
     # description text (short lines get no preference: they may be either, so they decide nothing)
     def sentences_as_names(items: tuple[_Item, ...]) -> int:
@@ -625,7 +633,9 @@ def _agreed(values: Sequence[object]) -> bool:
     return all(value == values[0] for value in values)
 
 
-def _certain_rows(readings: Sequence[Sequence[tuple]], field: str, what: str, issues: list[ParseIssue]) -> list[list[tuple]]:
+def _certain_rows(
+    readings: Sequence[Sequence[tuple]], field: str, what: str, issues: list[ParseIssue]
+) -> list[list[tuple]]:
     """The rows every reading has at the same position, each as its version per reading.
 
     Rows are keyed by their first cell (a group's label, an intervention's name). When the
@@ -639,7 +649,10 @@ def _certain_rows(readings: Sequence[Sequence[tuple]], field: str, what: str, is
     while all(len(found) > shared for found in keys) and _agreed([found[shared] for found in keys]):
         shared += 1
     issues.append(
-        issue(field, f"{len(readings)} readings of the page disagree on its {what} after the first {shared}: the rest not read")
+        issue(
+            field,
+            f"{len(readings)} readings of the page disagree on its {what} after the first {shared}: the rest not read",
+        )
     )
     return [[reading[position] for reading in readings] for position in range(shared)]
 
