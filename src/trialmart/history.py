@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from trialmart.runlock import pid_alive
 from trialmart.settings import Settings
 
 HISTORY_SCHEMA = "history"
@@ -165,13 +166,7 @@ def _remove_stale_temporaries(path: Path, work_dir: Path) -> None:
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # this run is not saving yet
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _literal(text: str) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from trialmart.runlock import pid_alive
 from trialmart.settings import Settings
 
 Log = Callable[[str], None]
@@ -37,16 +38,6 @@ def temporary_pattern(warehouse: Path) -> re.Pattern[str]:
     return re.compile(re.escape(f".{warehouse.name}.") + r"(\d+)\.tmp(\.wal)?")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_temporaries(settings: Settings, log: Log) -> list[Path]:
     warehouse = settings.warehouse.resolve()
     pattern = temporary_pattern(warehouse)
@@ -61,7 +52,7 @@ def remove_stale_temporaries(settings: Settings, log: Log) -> list[Path]:
             pid = int(match.group(1))
             # in the work folder, under the run lock, any other run's temporary is stale; beside
             # the warehouse another work folder may be publishing: only a dead pid's file goes
-            if pid == os.getpid() or (only_dead and _pid_alive(pid)):
+            if pid == os.getpid() or (only_dead and pid_alive(pid)):
                 continue
             try:
                 path.unlink()
