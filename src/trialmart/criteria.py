@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from trialmart.normalize import clean_text
 from trialmart.records import Criterion
@@ -124,6 +125,7 @@ def heading_kind(line: str) -> str | None:
     return INCLUSION if match.group("kind").lower() == "inclusion" else EXCLUSION
 
 
+@lru_cache(maxsize=4096)  # each line is asked up to three times (heading?, list?, item)
 def strip_marker(line: str) -> tuple[str | None, int | None, str]:
     """(marker style or None, its number if numeric, the line's text without the marker)."""
     match = _MARKER.match(line)

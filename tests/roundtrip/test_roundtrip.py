@@ -18,9 +18,10 @@ TARGET = 0.995
 # Fields still below the target on the default sample, measured at the commit that added this
 # suite: (agreement floor, invented values allowed). A change may only raise them; a field not
 # listed must reach TARGET with no invented value. Why each is below is in the layout's module:
-# - mirror interventions/groups: blocks are read only when the page evidences their boundaries
-#   (same name repeated, unlinked names without description leave no evidence: NULL + issue);
-#   the 6 invented descriptions are an unlinked no-description name followed by the next name;
+# - mirror interventions/groups: a page often allows several readings of where labels, names
+#   and descriptions end; only what every reading agrees on is read (NULL + issue for the rest).
+#   benchmarks/mirror_ambiguity.py: of 700 such pages 274 allow one reading; the parser reads
+#   within 1 point of what the layout determines at all (results/mirror_ambiguity.md);
 # - mirror ages: a lone age line is read as the minimum (284 of 735 records give only a
 #   minimum, 5 only a maximum) with a parse issue, so a lone maximum becomes a minimum;
 # - mirror time_perspective / bulleted observational_model: a lone OTHER fits two fields: NULL;
@@ -29,12 +30,12 @@ TARGET = 0.995
 #   are kept, later rows are left out with a parse issue;
 # - bulleted criteria: source items that themselves hold " 14. ..." collide with the numbering.
 KNOWN_GAPS: dict[tuple[str, str], tuple[float, int]] = {
-    ("ctgov_mirror", "arms.description"): (0.788, 0),
+    ("ctgov_mirror", "arms.description"): (0.795, 0),
     # the marts link an arm only to interventions read (one name on the sample is not): 66.4%
     ("ctgov_mirror", "arms.intervention_names"): (0.664, 0),
-    ("ctgov_mirror", "arms.label"): (0.828, 0),
-    ("ctgov_mirror", "interventions.description"): (0.635, 0),
-    ("ctgov_mirror", "interventions.name"): (0.766, 0),
+    ("ctgov_mirror", "arms.label"): (0.854, 0),
+    ("ctgov_mirror", "interventions.description"): (0.644, 0),
+    ("ctgov_mirror", "interventions.name"): (0.798, 0),
     ("ctgov_mirror", "maximum_age_raw"): (0.987, 0),
     ("ctgov_mirror", "maximum_age_years"): (0.987, 0),
     ("ctgov_mirror", "minimum_age_raw"): (1.0, 2),

@@ -401,6 +401,85 @@ def test_ambiguous_repeated_name_block_is_not_guessed():
     assert any(found.field == "interventions" for found in trial.issues)
 
 
+def test_group_described_by_the_name_of_its_one_intervention():
+    # real records often describe an arm by its intervention's name, which the site prints
+    # right after it: the name twice in a row (NCT02005731)
+    device = "Low intensity linear focused shockwave device ('Renova')"
+    trial = parse_one(
+        page(
+            section("Study Groups", "study_groups", "Shockwaves", device, device),
+            section("Interventions", "interventions", device),
+        )
+    )
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [("Shockwaves", device, (device,))]
+    assert [(i.name, i.description) for i in trial.interventions] == [(device, None)]
+
+
+def test_repeated_line_that_may_be_a_group_or_a_description_invents_no_group():
+    # "Treatment" may be described as the stent's name and link it; or have no description, link
+    # the stent, and a second group "stent" link it too (NCT02492386): only "Treatment" is certain
+    stent = "Bioabsorbable everolimus-eluting stent deployment"
+    trial = parse_one(
+        page(
+            section("Study Groups", "study_groups", "Treatment", stent, stent, stent),
+            section("Interventions", "interventions", stent, stent),
+        )
+    )
+    # every reading links the stent; whether "Treatment" has a description is not certain
+    assert [(a.label, a.description, a.intervention_names) for a in trial.arms] == [("Treatment", None, (stent,))]
+    assert any(found.field == "arms" for found in trial.issues)
+
+
+def test_preference_for_sentences_as_descriptions_is_recorded_when_in_doubt():
+    def arms_page(aspirin_text: str, placebo_text: str):
+        return parse_one(
+            page(
+                section(
+                    "Study Groups",
+                    "study_groups",
+                    "Arm A",
+                    "Aspirin",
+                    aspirin_text,
+                    "Arm B",
+                    "Placebo",
+                    placebo_text,
+                ),
+                section("Interventions", "interventions", "Aspirin", aspirin_text, "Placebo", placebo_text),
+            )
+        )
+
+    # each second line may be a name in some reading; the ones that make them descriptions win
+    sentences = arms_page("Take one tablet by mouth every morning.", "Take one dummy tablet every morning.")
+    assert [(i.name, i.description) for i in sentences.interventions] == [
+        ("Aspirin", "Take one tablet by mouth every morning."),
+        ("Placebo", "Take one dummy tablet every morning."),
+    ]
+    assert [a.intervention_names for a in sentences.arms] == [("Aspirin",), ("Placebo",)]
+    # a line that ends a sentence is hardly a name: no doubt to record
+    assert not any("an assumption" in found.message for found in sentences.issues)
+    # a many-word line without a final stop may be a name: the choice is recorded
+    names = arms_page("Low dose oral aspirin tablet 81 mg", "Matching oral placebo tablet once daily")
+    assert [i.description for i in names.interventions] == [
+        "Low dose oral aspirin tablet 81 mg",
+        "Matching oral placebo tablet once daily",
+    ]
+    assert any("an assumption" in found.message for found in names.issues)
+
+
+def test_page_with_a_hundred_readings_is_still_read_where_they_agree():
+    # six groups, each "Arm k", one short line, then its own drug and dose: each short line may be
+    # the group's description or not, so the page has many readings; labels are certain
+    lines, listed = [], []
+    for k in range(1, 7):
+        lines += [f"Arm {k}", f"Cohort {k}", f"Drug{k}", f"{k}0 mg"]
+        listed += [f"Drug{k}", f"{k}0 mg"]
+    trial = parse_one(
+        page(section("Study Groups", "study_groups", *lines), section("Interventions", "interventions", *listed))
+    )
+    assert [a.label for a in trial.arms] == [f"Arm {k}" for k in range(1, 7)]
+    assert not any("too many readings" in found.message for found in trial.issues)
+
+
 # --- issue #13: a page cut off mid-download ----------------------------------------------------
 
 
