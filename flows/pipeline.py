@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from trialmart import faults, quality, runlock  # noqa: E402
+from trialmart import dbt_worker, faults, quality, runlock  # noqa: E402
 from trialmart.extract import (  # noqa: E402
     LoadStats,
     ParseBatch,
@@ -42,7 +42,7 @@ from trialmart.load import create_staging_tables, known_documents, known_members
 from trialmart.publish import publish  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
 from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
-from trialmart.transform import TransformError, build_marts  # noqa: E402
+from trialmart.transform import DbtOutcome, TransformError, build_marts  # noqa: E402
 
 
 class RunFailed(RuntimeError):
@@ -185,9 +185,16 @@ def validate_task(
 
 
 @task(name="transform", retries=1, retry_delay_seconds=3, cache_policy=NO_CACHE)
-def transform_task(settings: Settings) -> None:
+def transform_task(settings: Settings) -> DbtOutcome:
     outcome = build_marts(settings)
-    get_run_logger().info("dbt build: %d models, %d tests in %.1fs", outcome.models, outcome.tests, outcome.seconds)
+    get_run_logger().info(
+        "dbt build (%s): %d models, %d tests in %.1fs",
+        "full refresh" if outcome.full_refresh else "incremental",
+        outcome.models,
+        outcome.tests,
+        outcome.seconds,
+    )
+    return outcome
 
 
 @task(name="store-results", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1), cache_policy=NO_CACHE)
@@ -260,6 +267,7 @@ def _record_checks(summary: RunSummary, result: quality.CheckpointResult) -> Non
 
 @flow(name="trialmart", log_prints=True)
 @runlock.one_run_at_a_time  # the run holds <work dir>/run.lock; a killed run's leftovers are recovered first
+@dbt_worker.started_ahead  # dbt starts while the run extracts and validates (trialmart.dbt_worker)
 def trialmart(
     raw_dir: str | None = None,
     warehouse: str | None = None,
@@ -270,13 +278,16 @@ def trialmart(
     max_document_bytes: int | None = None,
     wait_lock: float | None = None,
     history: bool | None = None,
+    full_refresh: bool | None = None,
 ) -> RunSummary:
     """Parse every document under `raw_dir` and publish validated marts to `warehouse`.
 
     `wait_lock`: seconds to wait for another run using the same work folder (default: fail at once).
-    `history`: record trial history (default on; off for registry-sized loads)."""
+    `history`: record trial history (default on; off for registry-sized loads).
+    `full_refresh`: rebuild every mart from scratch (default: only the trials whose inputs changed)."""
     overrides = {
         "history": history,
+        "full_refresh": full_refresh,
         "raw_dir": raw_dir,
         "warehouse": warehouse,
         "work_dir": work_dir,
@@ -333,7 +344,9 @@ def trialmart(
         try:
             if settings.history:
                 prepare_history_task(settings, summary.run_id, summary.started_at)
-            transform_task(settings)
+            built = transform_task(settings)
+            summary.marts_build = "full refresh" if built.full_refresh else "incremental"
+            summary.trials_rebuilt = built.trials_rebuilt
         except TransformError as error:  # a failed dbt test or model: report it like a failed check
             failure = str(error)
         stage("dbt build", started)

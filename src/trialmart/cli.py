@@ -48,6 +48,14 @@ def run(
             help="Record trial history (marts.trial_history, trial_changes). [env TRIALMART_HISTORY; default on]",
         ),
     ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every mart from scratch instead of only the trials whose inputs changed "
+            "(done by itself when the dbt project changed).",
+        ),
+    ] = False,
     workers: Annotated[
         Optional[int], typer.Option(help="Parser processes for large corpora. [default: CPU count]")
     ] = None,
@@ -70,6 +78,9 @@ def run(
     """Run the whole pipeline: parse, load, dbt, validate, publish."""
     import threading
 
+    global _EXIT_WITHOUT_TEARDOWN
+    _EXIT_WITHOUT_TEARDOWN = True
+
     from trialmart import runlock
     from trialmart.settings import Settings
 
@@ -86,6 +97,11 @@ def run(
         typer.echo(f"trialmart run: cannot use the work folder {folder}: {error}", err=True)
         raise typer.Exit(1) from None
 
+    from trialmart import dbt_worker
+
+    # dbt starts in its own process now, while Prefect starts and the run extracts and validates;
+    # the transform task hands it its command; stopped below if unused (trialmart.dbt_worker)
+    dbt_worker.prestart()
     from flows.pipeline import RunFailed, trialmart
     from trialmart import quality
 
@@ -103,6 +119,7 @@ def run(
             max_document_bytes=max_document_bytes,
             wait_lock=wait_lock,
             history=history,
+            full_refresh=full_refresh or None,
         )
     except RunFailed as failed:
         _write_summary(summary_json, failed.summary)
@@ -117,6 +134,7 @@ def run(
         )
         raise typer.Exit(1) from None
     finally:
+        dbt_worker.discard()
         runlock.release(folder)
     _write_summary(summary_json, summary)
     typer.echo(summary.to_text())
@@ -182,8 +200,40 @@ def docs(
     typer.echo(str(out.resolve()))
 
 
+# set by `run` once it started: its process then exits without the interpreter's teardown
+_EXIT_WITHOUT_TEARDOWN = False
+
+
 def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+    try:
+        app()
+    except SystemExit as stop:
+        if _EXIT_WITHOUT_TEARDOWN:
+            _exit_without_teardown(stop.code)
+        raise
+
+
+def _exit_without_teardown(code: object) -> None:
+    """Exit as `sys.exit(code)` would, minus the teardown of the interpreter (~1.5 s after a run
+    freeing Prefect's, GX's, pandas' and scipy's modules and objects, issue #14): the threads are
+    joined and the exit handlers run (Prefect's log and event workers, its temporary server's stop,
+    logging's flush) as at a normal exit, then stdout and stderr are flushed."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    join_threads = getattr(threading, "_shutdown", None)  # what the interpreter does first at exit
+    if join_threads is not None:
+        join_threads()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

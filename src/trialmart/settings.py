@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         description="record trial history (dbt snapshot, marts.trial_history / trial_changes, the history file); "
         "off for registry-sized loads where its snapshot costs more memory and time than the marts",
     )
+    full_refresh: bool = Field(
+        False,
+        description="rebuild every mart from scratch (dbt --full-refresh) instead of only the trials whose inputs "
+        "changed; a run does it by itself when the dbt project changed",
+    )
     trust_file_times: bool = Field(
         False,
         description="skip hashing a known file whose size and mtime are those recorded when its content was read",

@@ -25,6 +25,9 @@ class RunSummary:
     )  # checkpoint -> passed/critical_failed/warning_failed
     failed_checks: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # how dbt built the marts: "full refresh", or "incremental" with the trials it rebuilt
+    marts_build: str | None = None
+    trials_rebuilt: int | None = None
     report_path: str | None = None
     published: bool = False
     outcome: str = "RUNNING"  # SUCCEEDED, FAILED
@@ -76,6 +79,11 @@ class RunSummary:
         lines += [f"| {stage} | {seconds:.2f} |" for stage, seconds in self.stage_seconds.items()]
         return "\n".join(lines) + "\n"
 
+    def _build_text(self) -> str:
+        if self.trials_rebuilt is None:
+            return str(self.marts_build)
+        return f"{self.marts_build} ({self.trials_rebuilt} trials rebuilt)"
+
     def to_text(self) -> str:
         status = ", ".join(f"{self.documents_by_status.get(s, 0)} {s.lower()}" for s in STATUSES)
         marts = ", ".join(f"{name} {count}" for name, count in sorted(self.rows_per_mart.items()))
@@ -92,6 +100,7 @@ class RunSummary:
             f"  rows per mart: {marts}",
             f"  checks: {checks}",
             f"  stages: {timing}",
+            *([f"  marts: {self._build_text()}"] if self.marts_build else []),
             f"  warehouse: {self.warehouse} ({'published' if self.published else 'not published'})",
         ]
         if self.report_path:

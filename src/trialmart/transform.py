@@ -1,8 +1,13 @@
-"""dbt, run as a subprocess so the DuckDB file lock is released the moment it returns."""
+"""dbt, run as a subprocess so the DuckDB file lock is released the moment it returns.
+
+A run starts that process ahead of time (trialmart.dbt_worker) and hands it the command here;
+without one (or when it cannot be used) the `dbt` command is started as a plain subprocess."""
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
+import hashlib
 import json
 import os
 import signal
@@ -11,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialmart import dbt_worker
 from trialmart.faults import fault_when
 from trialmart.settings import Settings
 
@@ -25,6 +31,8 @@ class DbtOutcome:
     tests: int
     seconds: float
     failures: tuple[str, ...]
+    full_refresh: bool = False
+    trials_rebuilt: int | None = None  # rows of staging.int_changed_trials after the build
 
 
 def dbt_executable() -> str:
@@ -42,11 +50,65 @@ PIPELINE_BUILD_ARGUMENTS: tuple[str, ...] = ("build", "--exclude-resource-type",
 HISTORY_NODES: tuple[str, ...] = ("int_trial_history_source", "trial_versions", "trial_history", "trial_changes")
 
 
+# The marts with rows per trial are incremental (dbt_project/macros/incremental.sql): a run
+# rebuilds only the trials whose inputs changed. They are rebuilt from scratch (--full-refresh)
+# when asked, and whenever the dbt project is not the one that built them (an upgrade may change
+# any model's SQL, which dbt's incremental models would not notice): the project's fingerprint
+# is kept beside the dbt target after each successful build.
+PROJECT_STATE_FILE = "built_project.sha256"
+_PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "snapshots", "tests")
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """SHA-256 over the dbt project's own files (paths and bytes)."""
+    digest = hashlib.sha256()
+    for part in _PROJECT_PARTS:
+        root = project_dir / part
+        files = sorted(path for path in root.rglob("*") if path.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.exists():
+                digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def needs_full_refresh(settings: Settings) -> bool:
+    state = settings.resolved_work_dir / "dbt" / PROJECT_STATE_FILE
+    if settings.full_refresh or not state.exists():
+        return True
+    return state.read_text().strip() != project_fingerprint(settings.dbt_project_dir)
+
+
 def build_marts(settings: Settings) -> DbtOutcome:
-    """Build and test the marts in the work database, as each pipeline run does."""
+    """Build and test the marts in the work database, as each pipeline run does: incrementally,
+    or from scratch when `needs_full_refresh`."""
+    arguments = list(PIPELINE_BUILD_ARGUMENTS)
+    if needs_full_refresh(settings):
+        arguments.append("--full-refresh")
     if not settings.history:
-        return run_dbt(settings, *PIPELINE_BUILD_ARGUMENTS, "--exclude", *HISTORY_NODES)
-    return run_dbt(settings, *PIPELINE_BUILD_ARGUMENTS)
+        arguments += ["--exclude", *HISTORY_NODES]
+    fingerprint = project_fingerprint(settings.dbt_project_dir)
+    outcome = run_dbt(settings, *arguments)
+    state = settings.resolved_work_dir / "dbt" / PROJECT_STATE_FILE
+    state.write_text(fingerprint + "\n")
+    return dataclasses.replace(
+        outcome, full_refresh="--full-refresh" in arguments, trials_rebuilt=_trials_rebuilt(settings.work_database)
+    )
+
+
+def _trials_rebuilt(work_database: Path) -> int | None:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(work_database), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("select count(*) from staging.int_changed_trials").fetchone()[0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def run_dbt(settings: Settings, *arguments: str) -> DbtOutcome:
@@ -69,14 +131,17 @@ def run_dbt(settings: Settings, *arguments: str) -> DbtOutcome:
     log_offset = log_file.stat().st_size if log_file.exists() else 0
     # test-only (trialmart.faults): kill this run once dbt has built a model and is still running
     fault_when("dbt", lambda: _log_since(log_file, log_offset).count("OK created") >= 1)
-    completed = subprocess.run(
-        command,
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=settings.dbt_project_dir,
-        preexec_fn=_die_with_parent,
-    )
+    # the dbt process this run started ahead of time (trialmart.dbt_worker), else a new one
+    completed = dbt_worker.run_prestarted(command, env=env, cwd=settings.dbt_project_dir)
+    if completed is None:
+        completed = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=settings.dbt_project_dir,
+            preexec_fn=_die_with_parent,
+        )
     outcome = _read_run_results(dbt_dir / "target" / "run_results.json")
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])

@@ -32,6 +32,7 @@ loadable_records as (
         on trials.source_file = documents.source_file
     where documents.parse_status is distinct from 'REJECTED'
         and trials.nct_id is not null
+        {{ only_changed_trials('trials.nct_id') }}
 ),
 
 scored_records as (
@@ -84,3 +85,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}

@@ -2,7 +2,7 @@ with
 
 links as (
     select * from {{ ref('int_arm_interventions_matched_by_name') }}
-    where is_matched
+    where is_matched {{ only_changed_trials('nct_id') }}
 ),
 
 arms as (
@@ -31,3 +31,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}

@@ -7,7 +7,7 @@ outcomes as (
 selected_records as (
     select source_file, record_index, nct_id
     from {{ ref('int_trial_records_ranked') }}
-    where is_selected_record
+    where is_selected_record {{ only_changed_trials('nct_id') }}
 ),
 
 selected_outcomes as (
@@ -42,3 +42,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}

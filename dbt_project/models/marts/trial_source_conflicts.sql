@@ -2,6 +2,7 @@ with
 
 conflicts as (
     select * from {{ ref('int_trial_field_conflicts') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 final as (
@@ -18,3 +19,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}

@@ -22,35 +22,42 @@ with
 
 selected_records as (
     select * from {{ ref('int_trial_records_ranked') }}
-    where is_selected_record
+    where is_selected_record {{ only_changed_trials('nct_id') }}
 ),
 
 arms as (
     select nct_id from {{ ref('arms') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 interventions as (
     select nct_id from {{ ref('interventions') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 outcomes as (
     select nct_id, outcome_type from {{ ref('outcomes') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 conditions as (
     select nct_id from {{ ref('conditions') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 locations as (
     select nct_id from {{ ref('locations') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 eligibility_criteria as (
     select nct_id, criterion_type from {{ ref('eligibility_criteria') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 arm_intervention_names as (
     select nct_id, is_matched from {{ ref('int_arm_interventions_matched_by_name') }}
+    where true {{ only_changed_trials('nct_id') }}
 ),
 
 -- the n_* columns count the rows the child marts publish, so they always agree with them
@@ -128,3 +135,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}
