@@ -135,6 +135,9 @@ def test_incremental_rerun_equals_a_full_refresh(studies, tmp_path) -> None:
         ("Later record",)
     ]
     assert second.query("select count(*) from marts.trials where nct_id in (?, ?)", [seed_trial[deleted_page], nct(studies[7])]) == [(0,)]  # fmt: skip
+    # every member of the zip is accounted for; the one the newer copy outranks is no longer selected
+    members = dict(second.query("select member_name, is_selected_source from marts.source_document_members"))
+    assert members == {f"{nct(study)}.json": nct(study) != nct(studies[0]) for study in export}
 
     # the same inputs rebuilt from scratch give the same marts
     full_work = tmp_path / "full" / "work"

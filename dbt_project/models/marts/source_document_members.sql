@@ -20,13 +20,20 @@ selected_records as (
     where is_selected_record
 ),
 
+-- each selected record's member: the last one whose record range starts at or before it (an
+-- ASOF join: a range join of a 200,000-member zip against its records would not scale)
+members_with_trials as (
+    select source_file, member_ordinal, first_record_index, n_trials from members
+    where n_trials > 0
+),
+
 selected_members as (
-    select distinct members.source_file, members.member_ordinal
-    from members
-    inner join selected_records
-        on members.source_file = selected_records.source_file
-        and selected_records.record_index >= members.first_record_index
-        and selected_records.record_index < members.first_record_index + members.n_trials
+    select distinct members_with_trials.source_file, members_with_trials.member_ordinal
+    from selected_records
+    asof inner join members_with_trials
+        on selected_records.source_file = members_with_trials.source_file
+        and selected_records.record_index >= members_with_trials.first_record_index
+    where selected_records.record_index < members_with_trials.first_record_index + members_with_trials.n_trials
 ),
 
 final as (
