@@ -221,6 +221,27 @@ def test_sponsors_contacts_identifiers_locations():
     ]
 
 
+def test_full_width_phone_number_is_a_contact_detail_not_a_contact():
+    # CJK records print full-width brackets (NCT06029816)
+    trial = parse_one(
+        page(
+            section(
+                "Central Contacts",
+                "central_contacts",
+                "Dong Wang",
+                "（021）6877 3638",
+                "dong.wang@example.org",
+                "Qiong Wang",
+                "（021）6877 3638",
+            )
+        )
+    )
+    assert [(c.name, c.detail) for c in trial.contacts] == [
+        ("Dong Wang", "（021）6877 3638; dong.wang@example.org"),
+        ("Qiong Wang", "（021）6877 3638"),
+    ]
+
+
 def test_no_nct_id_means_no_trial():
     assert list(ctgov_mirror.parse(document("Title\nLast Updated: 2024-01-01\nBasic Information"))) == []
 

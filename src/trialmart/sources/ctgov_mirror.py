@@ -26,6 +26,7 @@ API v2 codes, so each value is classified by what it is, not by where it stands:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from trialmart import normalize
@@ -811,7 +812,8 @@ def _central_contacts(lines: Sequence[str]) -> list[Contact]:
     contacts: list[Contact] = []
     for line in lines:
         text = normalize.clean_text(line) or line
-        if contacts and _PHONE_OR_EMAIL.search(text):
+        # compared in NFKC form: CJK records print full-width digits and brackets ("（021）6877 3638")
+        if contacts and _PHONE_OR_EMAIL.search(unicodedata.normalize("NFKC", text)):
             last = contacts[-1]
             contacts[-1] = Contact(last.name, last.role, f"{last.detail}; {text}" if last.detail else text)
         else:
