@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
@@ -209,31 +208,10 @@ def main() -> None:  # pragma: no cover - console entry point
         app()
     except SystemExit as stop:
         if _EXIT_WITHOUT_TEARDOWN:
-            _exit_without_teardown(stop.code)
+            from trialmart.fast_exit import exit_without_teardown
+
+            exit_without_teardown(stop.code)
         raise
-
-
-def _exit_without_teardown(code: object) -> None:
-    """Exit as `sys.exit(code)` would, minus the teardown of the interpreter (~1.5 s after a run
-    freeing Prefect's, GX's, pandas' and scipy's modules and objects, issue #14): the threads are
-    joined and the exit handlers run (Prefect's log and event workers, its temporary server's stop,
-    logging's flush) as at a normal exit, then stdout and stderr are flushed."""
-    import atexit
-    import contextlib
-    import os
-    import threading
-
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    join_threads = getattr(threading, "_shutdown", None)  # what the interpreter does first at exit
-    if join_threads is not None:
-        join_threads()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(code or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,27 +72,19 @@ def project_fingerprint(project_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def needs_full_refresh(settings: Settings) -> bool:
-    state = settings.resolved_work_dir / "dbt" / PROJECT_STATE_FILE
-    if settings.full_refresh or not state.exists():
-        return True
-    return state.read_text().strip() != project_fingerprint(settings.dbt_project_dir)
-
-
 def build_marts(settings: Settings) -> DbtOutcome:
     """Build and test the marts in the work database, as each pipeline run does: incrementally,
-    or from scratch when `needs_full_refresh`."""
-    arguments = list(PIPELINE_BUILD_ARGUMENTS)
-    if needs_full_refresh(settings):
-        arguments.append("--full-refresh")
+    or from scratch when asked, on a new work folder, or when the project changed."""
+    state = settings.resolved_work_dir / "dbt" / PROJECT_STATE_FILE
+    fingerprint = project_fingerprint(settings.dbt_project_dir)
+    full_refresh = settings.full_refresh or not state.exists() or state.read_text().strip() != fingerprint
+    arguments = [*PIPELINE_BUILD_ARGUMENTS, *(["--full-refresh"] if full_refresh else [])]
     if not settings.history:
         arguments += ["--exclude", *HISTORY_NODES]
-    fingerprint = project_fingerprint(settings.dbt_project_dir)
     outcome = run_dbt(settings, *arguments)
-    state = settings.resolved_work_dir / "dbt" / PROJECT_STATE_FILE
     state.write_text(fingerprint + "\n")
     return dataclasses.replace(
-        outcome, full_refresh="--full-refresh" in arguments, trials_rebuilt=_trials_rebuilt(settings.work_database)
+        outcome, full_refresh=full_refresh, trials_rebuilt=_trials_rebuilt(settings.work_database)
     )
 
 
