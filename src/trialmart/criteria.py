@@ -27,7 +27,11 @@ text). The rules, in the order they are applied:
    number + 1, or 2 when the item had no number) and that follows ";" "." ":" or "," plus a space,
    so "2.0-3.0 mg" or "NYHA Class III" never split. Inline letters ("a) ... b) ...") are the parts
    of one criterion and are kept together.
-6. Texts are cleaned with `normalize.clean_text` (entities, escaped quotes \\' -> ', spaces).
+6. **A second numbering stops the splitting.** When, inside one line, the numbers go back and
+   run on again ("13. ... 15. Lack of suitability 14. Subjects ... 15. Acute ... 16. ..."), a
+   sub-list was flattened into the outer one and every later split would be a guess: the item
+   keeps the rest of the line, and `split_criteria(doubts=...)` says so.
+7. Texts are cleaned with `normalize.clean_text` (entities, escaped quotes \\' -> ', spaces).
 
 `split_eligibility` finds the headings in an official text block; text before the first heading
 is ignored (it is a preamble such as "Patients must meet:"). When there is no heading at all the
@@ -102,6 +106,7 @@ _INLINE_NUMBER_ANY = re.compile(r"(?<=\S)\s+(?P<number>\d{1,3})[.)、](?=\s+\S)"
 class _Item:
     number: int | None
     parts: list[str] = field(default_factory=list)
+    doubt: str | None = None
 
     @property
     def text(self) -> str:
@@ -144,14 +149,27 @@ def _continues(item: _Item, line: str) -> bool:
 
 
 def _split_inline(item: _Item, pattern: re.Pattern[str] = _INLINE_NUMBER) -> list[_Item]:
-    """Rule 5: "...; 2. Newly-onset ..." -> two items when 2 continues the numbering."""
+    """Rule 5: "...; 2. Newly-onset ..." -> two items when 2 continues the numbering.
+
+    A second numbering inside an item ("15. Lack of suitability 14. Subjects ... 15. Acute ...":
+    a sub-list flattened into the line) makes every later split a guess, because its numbers
+    run on from the outer list's: the splitting stops at the number that goes back, and the
+    item keeps the rest with `doubt` set (rule 6).
+    """
     items = [item]
     text = item.text
     current = item
     while True:
         expected = (current.number or 1) + 1
-        found = next((m for m in pattern.finditer(text) if int(m.group("number")) == expected), None)
+        markers = list(pattern.finditer(text))
+        found = next((m for m in markers if int(m.group("number")) == expected), None)
         if found is None:
+            break
+        if restart := _restarted_numbering(markers, found, expected):
+            current.doubt = (
+                f"the numbering goes back to {restart} after item {expected - 1} and runs on "
+                f"({restart}, {restart + 1}, ...): a list inside an item; items from there are not split"
+            )
             break
         # the ";" or "," before an inline number separates the items: it is not part of either
         current.parts = [text[: found.start()].strip().rstrip(";,；，").rstrip()]
@@ -159,6 +177,26 @@ def _split_inline(item: _Item, pattern: re.Pattern[str] = _INLINE_NUMBER) -> lis
         current = _Item(expected, [text])
         items.append(current)
     return items
+
+
+def _restarted_numbering(markers: Sequence[re.Match[str]], found: re.Match[str], expected: int) -> int | None:
+    """The start of a second numbering that runs up to `expected` - 1 before `found`, if any.
+
+    "13. ... 15. Lack 14. Subjects ... 15. Acute ... 16. History" - the 16 may continue either
+    numbering. An inner list that stays below the outer numbers ("9. Patients who showed 1. risk
+    ..., 2. gradual ... 10. CEA") leaves no doubt and is kept inside its item.
+    """
+    before = [int(m.group("number")) for m in markers if m.start() < found.start()]
+    for index, start in enumerate(before):
+        if start >= expected - 1:
+            continue
+        reached = start
+        for number in before[index + 1 :]:
+            if number == reached + 1:
+                reached = number
+        if reached == expected - 1:
+            return start
+    return None
 
 
 def _items(lines: Sequence[str], pattern: re.Pattern[str] = _INLINE_NUMBER) -> list[_Item]:
@@ -175,17 +213,22 @@ def _items(lines: Sequence[str], pattern: re.Pattern[str] = _INLINE_NUMBER) -> l
     return [piece for item in items for piece in _split_inline(item, pattern)]
 
 
-def split_criteria(lines: Sequence[str], criterion_type: str, *, sequence_only: bool = False) -> list[Criterion]:
+def split_criteria(
+    lines: Sequence[str], criterion_type: str, *, sequence_only: bool = False, doubts: list[str] | None = None
+) -> list[Criterion]:
     """Criteria of one type from the lines of its block (markers stripped, wraps joined).
 
     ``sequence_only``: an inline " N. " splits when N is the next expected number, with or
     without punctuation before it (pages that number items inline without ending them).
+    ``doubts``: where the numbering leaves a doubt (rule 6), a message is appended here.
     """
     criteria = []
     for item in _items(lines, _INLINE_NUMBER_ANY if sequence_only else _INLINE_NUMBER):
         text = clean_text(item.text)
         if text:
             criteria.append(Criterion(criterion_type, text))
+            if item.doubt and doubts is not None:
+                doubts.append(f"{criterion_type.lower()} criterion {len(criteria)}: {item.doubt}")
     return criteria
 
 

@@ -41,6 +41,28 @@ def test_inline_numbering_continues_the_sequence_only():
     ]
 
 
+def test_a_second_numbering_that_runs_into_the_outer_one_stops_the_splitting():
+    # issue #11 (NCT00975325): a sub-list flattened into item 2 numbers on from 1, so the next
+    # "3." may belong to either list: items from there are not split, and the doubt is said
+    line = "1. Healthy 2. Lack of suitability 1. Poor metabolizer 2. Drug abuse 3. Alcohol 3. Blood donation"
+    doubts: list[str] = []
+    criteria = split_criteria([line], EXCLUSION, sequence_only=True, doubts=doubts)
+    assert [c.text for c in criteria] == [
+        "Healthy",
+        "Lack of suitability 1. Poor metabolizer 2. Drug abuse 3. Alcohol 3. Blood donation",
+    ]
+    assert len(doubts) == 1 and "criterion 2" in doubts[0]
+
+
+def test_an_inner_list_below_the_outer_numbers_stays_in_its_item():
+    # (NCT04007835) the inner 1, 2 never reach the outer 9: "10." continues the outer list
+    line = "8. Adults 9. Patients who showed 1. risk, 2. progression 10. CEA over 10"
+    doubts: list[str] = []
+    criteria = split_criteria([line], INCLUSION, sequence_only=True, doubts=doubts)
+    assert [c.text for c in criteria] == ["Adults", "Patients who showed 1. risk, 2. progression", "CEA over 10"]
+    assert doubts == []
+
+
 def test_inline_letters_stay_in_their_criterion():
     line = "* Laboratory abnormalities: a) ALT above ULN. b) Bilirubin above 1.2 ULN. c) Creatinine above ULN."
     assert len(split_criteria([line], EXCLUSION)) == 1

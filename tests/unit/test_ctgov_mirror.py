@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from trialmart.documents import Document
 from trialmart.sources import ctgov_mirror
 from trialmart.sources._base import Section, drop_boilerplate, split_place, split_sections
@@ -175,6 +177,22 @@ def test_single_unlabeled_age_is_read_as_the_minimum_with_an_issue():
     assert trial.maximum_age_years is None and trial.maximum_age_raw is None
     assert trial.sex == "ALL"
     assert "minimum_age_years" in [issue.field for issue in trial.issues]
+
+
+@pytest.mark.parametrize(
+    ("age", "bound"),
+    [("16 Years", "minimum"), ("45 Years", "minimum"), ("65 Years", None), ("75 Years", None), ("90 Years", "maximum")],
+)
+def test_single_unlabeled_age_is_read_as_the_bound_the_registry_gives_at_its_size(age, bound):
+    # issue #11: 80 years and over is a lone maximum in 473 of 473 real records; at 60-79 the
+    # registry gives either bound (50 minimum : 85 maximum), so the page leaves it undecided
+    trial = parse_one(
+        page(section("Eligibility Criteria", "eligibility", "Inclusion Criteria", "1. Adults", age, "ALL"))
+    )
+    read = {"minimum": trial.minimum_age_raw, "maximum": trial.maximum_age_raw}
+    assert read == {name: (age if name == bound else None) for name in read}
+    assert trial.sex == "ALL"
+    assert any(issue.field.endswith("_age_years") and age in issue.message for issue in trial.issues)
 
 
 def test_sponsors_contacts_identifiers_locations():

@@ -14,7 +14,10 @@ from trialmart.sources._base import split_place
         ("Seoul, 03080, Korea, Republic of", ("Seoul", None, "Korea, Republic of")),
         ("Tehran, Iran, Islamic Republic of", ("Tehran", None, "Iran, Islamic Republic of")),
         ("Chisinau, Moldova, Republic of", ("Chisinau", None, "Moldova, Republic of")),
-        ("Kinshasa, Congo, The Democratic Republic of the", ("Kinshasa", None, "Congo, The Democratic Republic of the")),
+        (
+            "Kinshasa, Congo, The Democratic Republic of the",
+            ("Kinshasa", None, "Congo, The Democratic Republic of the"),
+        ),
         ("Gaza, Palestinian Territories, Occupied", ("Gaza", None, "Palestinian Territories, Occupied")),
         ("Taipei, Taiwan, Province of China", ("Taipei", None, "Taiwan, Province of China")),
         ("Korea, Republic of", (None, None, "Korea, Republic of")),
@@ -50,4 +53,20 @@ def test_plain_places_split_as_before(line, expected) -> None:
     ],
 )
 def test_postal_codes_are_dropped_but_names_with_digits_kept(line, expected) -> None:
+    assert split_place(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("México, D. F., Distrito Federal, Mexico", ("México, D. F.", "Distrito Federal", "Mexico")),
+        (
+            "Washington, D.C., District of Columbia, United States",
+            ("Washington, D.C.", "District of Columbia", "United States"),
+        ),
+        # with no state after it, the registry more often has the district as the state
+        ("Mexico City, D.f., Mexico", ("Mexico City", "D.f.", "Mexico")),
+    ],
+)
+def test_a_capital_district_between_city_and_state_belongs_to_the_city(line, expected) -> None:
     assert split_place(line) == expected

@@ -138,6 +138,14 @@ _REGISTRY_COMMA_COUNTRIES = (
 
 _POSTAL_CODE = re.compile(r"^(?=[^a-z]*\d)[A-Z0-9][A-Z0-9 .\-]*$")
 
+# A capital district written after its city ("Washington, D.C.", "México, D. F.") is part of the
+# city's name when the state follows it: "México, D. F., Distrito Federal, Mexico" is the city
+# "México, D. F." in the state "Distrito Federal". With no state after it the registry has it
+# either way ("Bogota, D.C." as a city; "Mexico", "Mexico city" with the state "D.f.", 3 of the
+# 4 such sites in the API v2 studies of roundtrip_corpus), so "X, D.F., Country" keeps it as the
+# state.
+_CITY_DISTRICT = re.compile(r"^D\.\s?[CF]\.$", re.IGNORECASE)
+
 
 @cache
 def comma_countries() -> frozenset[str]:
@@ -166,6 +174,8 @@ def split_place(line: str) -> tuple[str | None, str | None, str | None]:
     parts = [part for part in parts if not _POSTAL_CODE.match(part)]
     if len(parts) >= 2 and normalize.fold(", ".join(parts[-2:])) in comma_countries():
         parts[-2:] = [", ".join(parts[-2:])]
+    if len(parts) >= 4 and _CITY_DISTRICT.match(parts[1]):
+        parts[:2] = [", ".join(parts[:2])]
     if not parts:
         return None, None, None
     if len(parts) == 1:

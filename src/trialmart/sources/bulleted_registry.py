@@ -210,7 +210,9 @@ def _criteria(blocks: list[_Field], issues: list[ParseIssue]) -> list[Criterion]
         # each block is one line numbered inline ("...; 2. ..."): split_criteria splits it
         # the numbering 1, 2, 3... is the evidence: the next expected number starts an item
         # whether or not the previous item ends in punctuation
-        criteria.extend(split_criteria(block.values, criterion_type, sequence_only=True))
+        doubts: list[str] = []
+        criteria.extend(split_criteria(block.values, criterion_type, sequence_only=True, doubts=doubts))
+        issues.extend(ParseIssue("criteria", doubt) for doubt in doubts)
     return criteria
 
 
