@@ -44,6 +44,11 @@ def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
+def _cleaned(lines: list[str]) -> str | None:
+    """The lines as trialmart stores page text: entities decoded, paragraphs joined."""
+    return "\n\n".join(text for line in lines if (text := normalize.clean_text(line))) or None
+
+
 def _flag(country: str | None) -> str:
     try:
         code = pycountry.countries.lookup(country).alpha_2
@@ -69,11 +74,11 @@ def print_page(study: Study) -> Printed:
     summary = _lines(t.brief_summary)
     if summary:
         out += ["- Brief Summary", *summary]
-        st["brief_summary"] = "\n\n".join(summary)
+        st["brief_summary"] = _cleaned(summary)
     description = _lines(t.detailed_description)
     if description:
         out += ["- Detailed Description", *description]
-        st["detailed_description"] = "\n\n".join(description)
+        st["detailed_description"] = _cleaned(description)
 
     out.append("Recruitment & Eligibility")
     if t.overall_status:
@@ -93,9 +98,9 @@ def print_page(study: Study) -> Printed:
             out.append("-")
             if items:
                 out.append("- " + " ".join(f"{n}. {item}" if n > 1 else item for n, item in enumerate(items, 1)))
-            # the ";" or "," ending an item that another follows is list punctuation
+            # the ";" or "," ending an item that another follows is list punctuation (full-width too)
             criteria += [
-                Criterion(kind, i.rstrip(";,").rstrip() if n < len(items) else i) for n, i in enumerate(items, 1)
+                Criterion(kind, i.rstrip(";,；，").rstrip() if n < len(items) else i) for n, i in enumerate(items, 1)
             ]
         st["criteria"] = tuple(criteria)
 

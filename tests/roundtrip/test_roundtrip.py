@@ -25,7 +25,7 @@ TARGET = 0.995
 # - mirror ages: a lone age line is read as the bound the registry gives lone ages of its size
 #   (under 60 years a minimum, 80 and over a maximum); at 60-79 years it gives either, so the
 #   line is not read (NULL + parse issue): those minimums and maximums are missing, none invented;
-# - mirror time_perspective / bulleted observational_model: a lone OTHER fits two fields: NULL;
+# - mirror time_perspective: a lone OTHER fits two fields (observational model too): NULL;
 # - bulleted arms/outcome tables are flattened into one line per row without separators: only
 #   rows whose cell boundaries are evidenced (a recognised time frame, a name seen elsewhere)
 #   are kept, later rows are left out with a parse issue;
@@ -47,10 +47,8 @@ KNOWN_GAPS: dict[tuple[str, str], tuple[float, int]] = {
     ("bulleted_registry", "arms.intervention_names"): (0.051, 1),
     ("bulleted_registry", "arms.label"): (0.126, 0),
     ("bulleted_registry", "criteria.criterion_type"): (0.9997, 1),
-    ("bulleted_registry", "criteria.text"): (0.992, 1),
-    ("bulleted_registry", "detailed_description"): (0.988, 0),
+    ("bulleted_registry", "criteria.text"): (0.996, 1),
     ("bulleted_registry", "interventions.name"): (0.064, 0),
-    ("bulleted_registry", "observational_model"): (0.944, 0),
     ("bulleted_registry", "outcomes.description"): (0.245, 0),
     ("bulleted_registry", "outcomes.measure"): (0.255, 0),
     ("bulleted_registry", "outcomes.outcome_type"): (0.255, 0),

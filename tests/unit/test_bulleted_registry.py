@@ -280,3 +280,32 @@ Study & Design
     )
     assert trial.intervention_model == "PARALLEL"
     assert trial.study_type == "INTERVENTIONAL"
+
+
+def test_a_dashed_line_inside_a_description_keeps_its_dash() -> None:
+    # issue #11: the site prints free text undashed, so "- ..." there is the text's own bullet
+    trial = parse_one(
+        HEAD
+        + """- Detailed Description
+Measures collected at each visit:
+- ShortForm-12 (SF-12)
+-Modified Clavien-Dindo classification
+Recruitment & Eligibility
+- Status
+- RECRUITING
+"""
+    )
+    assert trial.detailed_description == (
+        "Measures collected at each visit:\n\n- ShortForm-12 (SF-12)\n\n-Modified Clavien-Dindo classification"
+    )
+    assert trial.overall_status == "RECRUITING"
+
+
+@pytest.mark.parametrize(("study_type", "model"), [("OBSERVATIONAL", "OTHER"), ("INTERVENTIONAL", None)])
+def test_a_lone_other_under_study_design_is_the_observational_model(study_type, model) -> None:
+    # issue #11: OTHER is an observational model code and no intervention model code
+    trial = parse_one(MINIMAL.replace("- INTERVENTIONAL\n", f"- {study_type}\n- Study Design\n- OTHER\n"))
+    assert trial.study_type == study_type
+    assert trial.observational_model == model
+    assert trial.intervention_model is None
+    assert (model is None) == any(issue.field == "study_design" for issue in trial.issues)

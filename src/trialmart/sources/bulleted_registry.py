@@ -87,6 +87,9 @@ LABEL_SECTION: dict[str, int] = {
     "locations": 3,
 }
 _LABEL_ORDER = {name: index for index, name in enumerate(LABEL_SECTION)}
+# Free-text fields: the site prints their lines undashed (seed 001's Brief Summary and Detailed
+# Description), so a line of theirs that starts with "-" is the text's own bullet and is kept.
+_FREE_TEXT_FIELDS = frozenset({"brief_summary", "detailed_description"})
 _LOCATIONS_LABEL = re.compile(r"^Locations\s*\((\d+)\)$")
 
 # Column headers of the flattened tables (printed once, before the first row).
@@ -191,7 +194,7 @@ def _split_page(lines: Sequence[str]) -> _Page:
             if title is None:
                 title = text
             continue
-        fields[-1].values.append(text)
+        fields[-1].values.append(line if fields[-1].name in _FREE_TEXT_FIELDS else text)
     return _Page(title, fields)
 
 
@@ -707,8 +710,14 @@ def parse(document: Document) -> Iterable[Trial]:
         issues.append(ParseIssue("study_type", f"unrecognised study type {study_type_raw!r}"))
 
     design: dict[str, str] = {}
-    for value in page.values("study_design"):
+    design_values = page.values("study_design")
+    for value in design_values:
         classified = normalize.classify_design_value(value)
+        # ASSUMPTION (seed 001 prints the model alone under "Study Design": "PARALLEL"): a lone
+        # OTHER there is the observational model of an observational study (OTHER is no
+        # intervention model code); of any other study it fits no field
+        if classified is None and len(design_values) == 1 and study_type == "OBSERVATIONAL":
+            classified = ("observational_model", "OTHER") if normalize.fold(value) == "other" else None
         if classified is None:
             issues.append(ParseIssue("study_design", f"design value {value!r} fits no single design field"))
         else:
