@@ -47,3 +47,26 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    `where` clause that keeps, of a staging relation keyed by (source_file, record_index), only
+    rows that may belong to the changed trials, when this model is built incrementally; else
+    nothing. `records`: a relation with source_file, record_index and nct_id per trial record.
+    It is a pre-filter, not the selection (each model still joins on both columns): two
+    one-column IN lists, which DuckDB pushes below the staging projection, so the text cleanup
+    there runs on the changed records' rows only, not on every staged row (a (source_file,
+    record_index) pair IN is not pushed down: measured 1.3 s -> 0.03 s at 50,000 trials for
+    eligibility_criteria). source_file selects among page documents, record_index among the
+    members of one bulk file.
+-#}
+{% macro only_records_of_changed_trials(records) -%}
+    {%- if is_incremental() -%}
+        where source_file in (
+            select source_file from {{ records }} where nct_id in (select nct_id from {{ ref('int_changed_trials') }})
+        )
+        and record_index in (
+            select record_index from {{ records }} where nct_id in (select nct_id from {{ ref('int_changed_trials') }})
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -23,6 +23,7 @@ documents as (
 
 children as (
     select * from {{ ref('int_trial_record_children_summarised') }}
+    {{ only_records_of_changed_trials(ref('stg_raw__trials')) }}
 ),
 
 loadable_records as (
