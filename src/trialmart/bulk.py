@@ -7,8 +7,9 @@ page ``{"studies": [...]}``. Such a file is never parsed as one document: it is 
 own (by any worker) into bounded Arrow chunks, so memory does not depend on how many studies
 the file holds and every core works on a single-file load.
 
-* A zip part is a range of member positions (or, on an incremental run, a list of members):
-  the worker opens the archive once per process and reads only its members.
+* A zip part is a list of members with their central directory entries: the planner streams
+  the directory (`trialmart.zipdir`, never all 550,000 entries in memory at once) and a worker
+  reads each member straight from its offset, without reading the directory at all.
 * A JSON array is read record by record with ijson (never ``json.load`` of the whole file);
   the reader cuts the stream into parts of records, which go to the workers.
 * Every member (every array record) gets a ``raw.document_members`` row: PARSED, PARTIAL or
@@ -31,7 +32,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import BinaryIO
 
+from trialmart import zipdir
 from trialmart.load import MEMBER_STRIDE, ParsedMember
 from trialmart.records import ParseStatus, Trial
 from trialmart.sources import _status_of, ctgov_json, ctgov_xml
@@ -43,6 +46,7 @@ from trialmart.sources._official import (
     is_record_candidate,
     peek_zip,
 )
+from trialmart.zipdir import Entry
 
 FAMILY_MODULES: dict[str, ModuleType] = {"ctgov_json": ctgov_json, "ctgov_xml": ctgov_xml}
 
@@ -129,22 +133,23 @@ class Part:
     source_file: str
     family: str
     layout: str
-    start: int = 0  # zip: member positions [start, stop), ordinal = position
-    stop: int = 0
-    members: tuple[tuple[int, int, str], ...] = ()  # zip, incremental: (position, ordinal, name)
+    # zip: (member ordinal, member name, its directory entry; None when it could not be found,
+    # with `problem` saying why), read by offset without the archive's directory
+    entries: tuple[tuple[int, str, Entry | None], ...] = ()
     records: tuple[tuple[int, str, object], ...] = ()  # JSON: (ordinal, label, study object)
-    problem: str | None = None  # JSON: the stream broke off (recorded as a REJECTED member)
+    problem: str | None = None  # JSON: the stream broke off; zip: why entries lack their entry
 
     @property
     def size(self) -> int:
         if self.layout == "zip":
-            return len(self.members) if self.members else self.stop - self.start
+            return len(self.entries)
         return len(self.records) + (self.problem is not None)
 
 
-def record_candidates(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The members of an archive that count as records (no directories, no OS junk), in order."""
-    return [info for info in archive.infolist() if is_record_candidate(info)]
+def record_candidates(path: Path) -> Iterator[Entry]:
+    """The members of an archive that count as records (no directories, no OS junk), in
+    directory order, streamed from its central directory (`trialmart.zipdir`)."""
+    return (entry for entry in zipdir.entries(path) if is_record_candidate(entry))
 
 
 def plan_bulk_file(
@@ -158,40 +163,92 @@ def plan_bulk_file(
     size = path.stat().st_size
     if layout.layout != "zip":
         return BulkFile(source_file, layout.family, layout.layout, layout.prefix, content_sha256, size, -1)
-    with zipfile.ZipFile(path) as archive:
-        listing = [(info.filename, info.CRC, info.file_size) for info in record_candidates(archive)]
-    names = {name for name, _, _ in listing}
-    if not known or len(names) != len(listing):  # nothing recorded, or ambiguous names: parse all
-        return BulkFile(source_file, layout.family, "zip", "", content_sha256, size, len(listing))
+    if not known:
+        count = sum(1 for _ in record_candidates(path))
+        return BulkFile(source_file, layout.family, "zip", "", content_sha256, size, count)
+    # one pass over the directory, holding only what is known (from the staging tables) and the
+    # new names: the members still unclaimed at the end were removed
+    unclaimed = dict(known)
+    new_names: set[str] = set()
     next_ordinal = max(ordinal for ordinal, _, _ in known.values()) + 1
     changed: list[tuple[int, int, str]] = []
-    removed: list[int] = [ordinal for name, (ordinal, _, _) in known.items() if name not in names]
-    for position, (name, crc, file_size) in enumerate(listing):
-        previous = known.get(name)
-        if previous is not None and previous[1] == crc and previous[2] == file_size:
+    removed: list[int] = []
+    count = 0
+    ambiguous = False
+    for position, entry in enumerate(record_candidates(path)):
+        count = position + 1
+        name = entry.filename
+        previous = unclaimed.pop(name, None)
+        if previous is None:
+            if name in known or name in new_names:
+                ambiguous = True  # a name twice in the archive: members cannot be matched by name
+            new_names.add(name)
+        elif previous[1] == entry.CRC and previous[2] == entry.file_size:
             continue
-        if previous is not None:
+        else:
             removed.append(previous[0])
         changed.append((position, next_ordinal, name))
         next_ordinal += 1
+    if ambiguous:
+        return BulkFile(source_file, layout.family, "zip", "", content_sha256, size, count)
+    removed += [ordinal for ordinal, _, _ in unclaimed.values()]
     return BulkFile(
-        source_file, layout.family, "zip", "", content_sha256, size, len(listing),
+        source_file, layout.family, "zip", "", content_sha256, size, count,
         tuple(changed), tuple(sorted(removed)),
     )  # fmt: skip
 
 
 def parts(raw_dir: Path, bulk: BulkFile, per_part: int) -> Iterator[Part]:
-    """The parse tasks of one bulk file, `per_part` members (records) each; JSON is streamed lazily."""
+    """The parse tasks of one bulk file, `per_part` members (records) each, made lazily: a zip's
+    directory and a JSON array are streamed, so memory does not grow with the file."""
     per_part = max(1, per_part)
     if bulk.layout == "zip":
-        if bulk.changed is None:
-            for start in range(0, bulk.members, per_part):
-                yield Part(bulk.source_file, bulk.family, "zip", start, min(start + per_part, bulk.members))
-        else:
-            for start in range(0, len(bulk.changed), per_part):
-                yield Part(bulk.source_file, bulk.family, "zip", members=bulk.changed[start : start + per_part])
+        yield from _zip_parts(raw_dir / bulk.source_file, bulk, per_part)
         return
     yield from _json_parts(raw_dir / bulk.source_file, bulk, per_part)
+
+
+def _zip_parts(path: Path, bulk: BulkFile, per_part: int) -> Iterator[Part]:
+    """Parts of the planned members with their directory entries, read as the directory streams.
+
+    A member the directory no longer holds where the plan found it (the archive changed since),
+    and every planned member after a break in the directory, gets no entry and the reason: the
+    worker records it REJECTED, so every planned member is accounted for."""
+    wanted = None if bulk.changed is None else {position: (ordinal, name) for position, ordinal, name in bulk.changed}
+    chunk: list[tuple[int, str, Entry | None]] = []
+    seen = 0
+    problem: str | None = None
+    try:
+        for position, entry in enumerate(record_candidates(path)):
+            seen = position + 1
+            if wanted is None:
+                if position >= bulk.members:
+                    break
+                chunk.append((position, entry.filename, entry))
+            elif position in wanted:
+                ordinal, name = wanted.pop(position)
+                chunk.append((ordinal, name, entry if entry.filename == name else None))
+                if entry.filename != name:
+                    yield Part(bulk.source_file, bulk.family, "zip", tuple(chunk), problem=_CHANGED)
+                    chunk = []
+            if len(chunk) >= per_part:
+                yield Part(bulk.source_file, bulk.family, "zip", tuple(chunk))
+                chunk = []
+    except (OSError, *ZIP_READ_ERRORS) as error:
+        problem = f"cannot read the archive's directory: {error}"
+    if chunk:
+        yield Part(bulk.source_file, bulk.family, "zip", tuple(chunk))
+    # planned members the directory did not reach (cut off, or changed since the plan)
+    if wanted is None:
+        missing = [(position, f"#{position}") for position in range(seen, bulk.members)]
+    else:
+        missing = sorted(wanted.values())
+    for start in range(0, len(missing), per_part):
+        lost = tuple((ordinal, name, None) for ordinal, name in missing[start : start + per_part])
+        yield Part(bulk.source_file, bulk.family, "zip", lost, problem=problem or _CHANGED)
+
+
+_CHANGED = "the archive changed while it was read: run again"
 
 
 def _json_parts(path: Path, bulk: BulkFile, per_part: int) -> Iterator[Part]:
@@ -218,27 +275,36 @@ def _json_parts(path: Path, bulk: BulkFile, per_part: int) -> Iterator[Part]:
 
 # ---------------------------------------------------------------------------- parsing a part
 
-# One open archive per worker process: its central directory (~300 bytes a member) is read once,
-# not once per part.
-_OPEN: dict[str, tuple[tuple[int, int], zipfile.ZipFile, list[zipfile.ZipInfo]]] = {}
+# One open file per worker process: members are read by offset (`trialmart.zipdir`), and a
+# member compressed by a method zipfile alone reads opens the archive with zipfile, once.
+_OPEN: dict[str, tuple[tuple[int, int], BinaryIO, zipfile.ZipFile | None]] = {}
 
 
-def _archive(path: Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+def _archive(path: Path) -> BinaryIO:
     status = path.stat()
     key = (status.st_size, status.st_mtime_ns)
     cached = _OPEN.get(str(path))
     if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
+        return cached[1]
     close_archives()
-    archive = zipfile.ZipFile(path)
-    candidates = record_candidates(archive)
-    _OPEN[str(path)] = (key, archive, candidates)
-    return archive, candidates
+    handle = path.open("rb")
+    _OPEN[str(path)] = (key, handle, None)
+    return handle
+
+
+def _read_with_zipfile(path: Path, entry: Entry) -> bytes:
+    key, handle, archive = _OPEN[str(path)]
+    if archive is None:
+        archive = zipfile.ZipFile(path)
+        _OPEN[str(path)] = (key, handle, archive)
+    return archive.read(entry.filename)
 
 
 def close_archives() -> None:
-    for _, archive, _ in _OPEN.values():
-        archive.close()
+    for _, handle, archive in _OPEN.values():
+        handle.close()
+        if archive is not None:
+            archive.close()
     _OPEN.clear()
 
 
@@ -258,18 +324,15 @@ def parse_part(raw_dir: Path, part: Part) -> list[ParsedMember]:
         return members
     path = raw_dir / part.source_file
     try:
-        archive, candidates = _archive(path)
-    except (OSError, *ZIP_READ_ERRORS) as error:
-        wanted = part.members or tuple((p, p, f"#{p}") for p in range(part.start, part.stop))
-        return [_rejected(ordinal, name, f"cannot open the archive: {error}") for _, ordinal, name in wanted]
-    wanted = part.members or tuple((p, p, "") for p in range(part.start, part.stop))
+        handle = _archive(path)
+    except OSError as error:
+        return [_rejected(ordinal, name, f"cannot open the archive: {error}") for ordinal, name, _ in part.entries]
     members = []
-    for position, ordinal, name in wanted:
-        info = candidates[position] if position < len(candidates) else None
-        if info is None or (name and info.filename != name):
-            members.append(_rejected(ordinal, name, "the archive changed while it was read: run again"))
-            continue
-        members.append(_zip_member(archive, info, ordinal, module, part.family))
+    for ordinal, name, entry in part.entries:
+        if entry is None:
+            members.append(_rejected(ordinal, name, part.problem or _CHANGED))
+        else:
+            members.append(_zip_member(path, handle, entry, ordinal, module, part.family))
     return members
 
 
@@ -278,7 +341,7 @@ def _rejected(ordinal: int, name: str, message: str) -> ParsedMember:
 
 
 def _zip_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, ordinal: int, module: ModuleType, family: str
+    path: Path, handle: BinaryIO, info: Entry, ordinal: int, module: ModuleType, family: str
 ) -> ParsedMember:
     name = info.filename
     if not name.lower().endswith(module.MEMBER_SUFFIX):
@@ -292,7 +355,10 @@ def _zip_member(
             f"over {MAX_MEMBER_BYTES} bytes uncompressed, not read",
         )  # fmt: skip
     try:
-        data = archive.read(info)
+        try:
+            data = zipdir.read_member(handle, info)
+        except zipdir.UnsupportedMethod:
+            data = _read_with_zipfile(path, info)
     except ZIP_READ_ERRORS as error:
         return ParsedMember(
             ordinal, name, info.file_size, info.CRC, None, str(ParseStatus.REJECTED),

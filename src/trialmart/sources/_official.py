@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePosixPath
 
-from trialmart import normalize
+from trialmart import normalize, zipdir
 from trialmart.criteria import INCLUSION, split_eligibility, strip_marker
 from trialmart.records import Criterion, ParseIssue, Trial
 
@@ -269,21 +269,29 @@ def first_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     return None
 
 
-def is_record_candidate(info: zipfile.ZipInfo) -> bool:
+def is_record_candidate(info: zipfile.ZipInfo | zipdir.Entry) -> bool:
     name = PurePosixPath(info.filename)
     return not info.is_dir() and name.parts[0] != "__MACOSX" and not name.name.startswith(".")
 
 
 def peek_zip(path: object) -> tuple[str, bytes] | None:
-    """(name, first bytes) of the first file in the archive, None if unreadable or empty."""
+    """(name, first bytes) of the first file in the archive, None if unreadable or empty.
+
+    The directory is streamed (`trialmart.zipdir`) up to that first file: detecting a bulk
+    export does not read all 550,000 entries of its directory."""
     try:
-        with zipfile.ZipFile(path) as archive:  # type: ignore[arg-type]
-            info = first_member(archive)
-            if info is None:
-                return None
-            with archive.open(info) as handle:
-                return info.filename, handle.read(PEEK_BYTES)
-    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError):
+        info = next((entry for entry in zipdir.entries(path) if is_record_candidate(entry)), None)  # type: ignore[arg-type]
+        if info is None:
+            return None
+        if info.file_size <= MAX_MEMBER_BYTES:
+            try:
+                with open(path, "rb") as handle:  # type: ignore[call-overload]
+                    return info.filename, zipdir.read_member(handle, info)[:PEEK_BYTES]
+            except zipdir.UnsupportedMethod:
+                pass
+        with zipfile.ZipFile(path) as archive, archive.open(info.filename) as handle:  # type: ignore[arg-type]
+            return info.filename, handle.read(PEEK_BYTES)
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError):
         return None
 
 
