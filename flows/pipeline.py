@@ -58,6 +58,7 @@ def work_connection(settings: Settings, read_only: bool = False) -> Iterator[duc
     settings.resolved_work_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.work_database), read_only=read_only)
     try:
+        con.execute(f"set memory_limit = '{settings.memory_limit}'")
         yield con
     finally:
         con.close()
@@ -230,7 +231,7 @@ def _worth_retrying(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
 )
 def publish_task(settings: Settings) -> str:
-    return str(publish(settings.work_database, settings.warehouse, settings.storage_version))
+    return str(publish(settings.work_database, settings.warehouse, settings.storage_version, settings.memory_limit))
 
 
 @task(

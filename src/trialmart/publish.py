@@ -14,9 +14,11 @@ from pathlib import Path
 from trialmart.publish_format import write_portable_copy
 
 
-def publish(work_database: Path, warehouse: Path, storage_version: str) -> Path:
+def publish(work_database: Path, warehouse: Path, storage_version: str, memory_limit: str | None = None) -> Path:
     warehouse = warehouse.resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     # built in the work folder (same file system) so a killed run leaves nothing beside the warehouse
-    write_portable_copy(work_database, warehouse, storage_version, temporary_dir=work_database.parent)
+    write_portable_copy(
+        work_database, warehouse, storage_version, temporary_dir=work_database.parent, memory_limit=memory_limit
+    )
     return warehouse

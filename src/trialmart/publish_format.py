@@ -33,6 +33,7 @@ def write_portable_copy(
     storage_version: str = "v1.0.0",
     keep_constraints: bool = True,
     temporary_dir: Path | None = None,
+    memory_limit: str | None = None,
 ) -> None:
     """Copy schema `marts` of the work database into a new DuckDB file at `target`.
 
@@ -42,6 +43,9 @@ def write_portable_copy(
 
     `source_con_or_path` is either an open connection whose current database holds the
     marts (the pipeline's writer connection; it stays open) or a path, opened read-only.
+    `memory_limit` caps the connection opened here: without it the copy (its primary key
+    indexes above all) keeps what it reads cached up to DuckDB's default of 80% of RAM
+    (1.5 GB at 200,000 trials; 0.5 GB with a 400 MB cap, in the same time).
     keep_constraints=False drops primary keys and NOT NULL so DuckDB 1.0 can open the file.
     """
     if not STORAGE_VERSION_PATTERN.fullmatch(storage_version):
@@ -54,6 +58,8 @@ def write_portable_copy(
     owns_connection = not isinstance(source_con_or_path, duckdb.DuckDBPyConnection)
     con = duckdb.connect(str(source_con_or_path), read_only=True) if owns_connection else source_con_or_path
     assert isinstance(con, duckdb.DuckDBPyConnection)
+    if owns_connection and memory_limit:
+        con.execute(f"set memory_limit = {_quote_literal(memory_limit)}")
     previous_database = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
     try:
         # read_write: a source opened read-only would otherwise attach the new file read-only too

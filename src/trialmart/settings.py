@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         False,
         description="skip hashing a known file whose size and mtime are those recorded when its content was read",
     )
+    memory_limit: str = Field(
+        "512MB",
+        description="DuckDB memory cap of the run's own connections (validation, publish, history); past it "
+        "DuckDB spills to the work folder. Without it DuckDB keeps up to 80% of RAM cached",
+    )
     dask_address: str | None = Field(None, description="run the parse stage on this Dask scheduler (tcp://host:port)")
     storage_version: str = Field(
         "v1.0.0", description="DuckDB storage format of the published file (readable by DuckDB >= 1.0)"
