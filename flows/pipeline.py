@@ -231,7 +231,10 @@ def _worth_retrying(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
 )
 def publish_task(settings: Settings) -> str:
-    return str(publish(settings.work_database, settings.warehouse, settings.storage_version, settings.memory_limit))
+    published = publish(settings.work_database, settings.warehouse, settings.storage_version, settings.memory_limit)
+    if published.trials_rewritten is None:
+        return published.mode
+    return f"{published.mode} ({published.trials_rewritten} trials rewritten)"
 
 
 @task(
@@ -368,7 +371,7 @@ def trialmart(
         failure = f"--strict: {summary.rejected} document(s) rejected (see marts.source_documents)"
     if failure is None:
         started = time.perf_counter()
-        publish_task(settings)
+        summary.publish_mode = publish_task(settings)
         summary.published = True
         stage("publish", started)
         # then the history file (trialmart.history): it only ever holds published versions

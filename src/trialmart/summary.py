@@ -30,6 +30,8 @@ class RunSummary:
     trials_rebuilt: int | None = None
     report_path: str | None = None
     published: bool = False
+    # how the published file was built: "full" copy, or "incremental (N trials rewritten)"
+    publish_mode: str | None = None
     outcome: str = "RUNNING"  # SUCCEEDED, FAILED
     failure: str | None = None
 
@@ -84,6 +86,11 @@ class RunSummary:
             return str(self.marts_build)
         return f"{self.marts_build} ({self.trials_rebuilt} trials rebuilt)"
 
+    def _published_text(self) -> str:
+        if not self.published:
+            return "not published"
+        return f"published: {self.publish_mode}" if self.publish_mode else "published"
+
     def to_text(self) -> str:
         status = ", ".join(f"{self.documents_by_status.get(s, 0)} {s.lower()}" for s in STATUSES)
         marts = ", ".join(f"{name} {count}" for name, count in sorted(self.rows_per_mart.items()))
@@ -101,7 +108,7 @@ class RunSummary:
             f"  checks: {checks}",
             f"  stages: {timing}",
             *([f"  marts: {self._build_text()}"] if self.marts_build else []),
-            f"  warehouse: {self.warehouse} ({'published' if self.published else 'not published'})",
+            f"  warehouse: {self.warehouse} ({self._published_text()})",
         ]
         if self.report_path:
             lines.append(f"  data-quality report: {self.report_path}")

@@ -183,3 +183,24 @@ def test_without_constraints_for_duckdb_1_0(warehouse: Path, tmp_path: Path, duc
     seen = read_with_duckdb1(duckdb1_python, target)
     assert seen["tables"] == mart_row_counts(warehouse)
     assert seen["primary_key"] == []
+
+
+def test_an_incrementally_republished_file_opens_in_duckdb1(tmp_path: Path, duckdb1_python: Path) -> None:
+    """The rewrite in place of a full copy (trialmart.publish) keeps the file's storage version."""
+    from tests.unit.test_publish import build
+    from trialmart.publish import publish
+
+    work, published = tmp_path / "work", tmp_path / "out" / "warehouse.duckdb"
+    build(work, {"NCT06663943": "v1", "NCT00000002": "v1"})
+    publish(work / "work.duckdb", published, "v1.0.0")
+    build(work, {"NCT06663943": "v2", "NCT00000003": "v1"})
+    assert publish(work / "work.duckdb", published, "v1.0.0").mode == "incremental"
+    result = subprocess.run(
+        [str(duckdb1_python), "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+         "print(sorted(con.execute('select nct_id, value from marts.trials').fetchall()))", str(published)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        sorted([("NCT00000003", "v1-a"), ("NCT00000003", "v1-b"), ("NCT06663943", "v2-a"), ("NCT06663943", "v2-b")])
+    )

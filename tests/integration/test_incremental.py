@@ -131,6 +131,9 @@ def test_incremental_rerun_equals_a_full_refresh(studies, tmp_path) -> None:
     assert changed_trials(first.work_dir) == expected
     assert (second.summary["marts_build"], second.summary["trials_rebuilt"]) == ("incremental", len(expected))
     assert "marts: incremental (6 trials rebuilt)" in second.output
+    assert first.summary["publish_mode"] == "full"
+    # the published file is rewritten for the changed trials only (trialmart.publish)
+    assert second.summary["publish_mode"] == "incremental (6 trials rewritten)"
     assert second.query("select brief_title from marts.trials where nct_id = ?", [nct(studies[0])]) == [
         ("Later record",)
     ]
@@ -152,4 +155,5 @@ def test_incremental_rerun_equals_a_full_refresh(studies, tmp_path) -> None:
     third = run_pipeline(raw, tmp_path / "first", work_dir=first.work_dir)
     assert third.returncode == 0, third.output
     assert changed_trials(first.work_dir) == set()
+    assert third.summary["publish_mode"] == "incremental (0 trials rewritten)"
     assert differences(third.warehouse, full.warehouse) == []

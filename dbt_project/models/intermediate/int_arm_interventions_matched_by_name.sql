@@ -11,12 +11,12 @@ with
 
 arm_intervention_names as (
     select * from {{ ref('stg_raw__arm_interventions') }}
-    {{ only_records_of_changed_trials(ref('int_trial_records_ranked')) }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 interventions as (
     select * from {{ ref('stg_raw__interventions') }}
-    {{ only_records_of_changed_trials(ref('int_trial_records_ranked')) }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 selected_records as (

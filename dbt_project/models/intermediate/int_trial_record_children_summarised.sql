@@ -1,7 +1,8 @@
 {#-
     Child row counts and the lead sponsor of every trial record (source_file, record_index),
     before any duplicate resolution. Feeds the completeness score of the duplicate rule and
-    the count comparisons of the conflict report.
+    the count comparisons of the conflict report. Inlined into int_trial_records_ranked: when
+    that model is built incrementally, only the records of the changed trials are counted.
 -#}
 {%- set plain_groups = [
     'arms', 'interventions', 'conditions', 'locations', 'identifiers', 'related_trials', 'contacts'
@@ -9,27 +10,35 @@
 
 with
 
+-- the record keys from the source table, not stg_raw__trials: int_trial_records_ranked, which
+-- inlines this model, reads stg_raw__trials too, and DuckDB materialises a CTE read twice whole
 trial_records as (
-    select source_file, record_index from {{ ref('stg_raw__trials') }}
+    select cast(source_file as varchar) as source_file, cast(record_index as integer) as record_index
+    from {{ source('raw', 'trials') }}
+    {{ only_records_of_changed_trials(for_model='int_trial_records_ranked') }}
 ),
 
 {% for group in plain_groups %}
 {{ group }} as (
     select source_file, record_index from {{ ref('stg_raw__' ~ group) }}
+    {{ only_records_of_changed_trials(for_model='int_trial_records_ranked') }}
 ),
 {% endfor %}
 
 outcomes as (
     select source_file, record_index, outcome_type from {{ ref('stg_raw__outcomes') }}
+    {{ only_records_of_changed_trials(for_model='int_trial_records_ranked') }}
 ),
 
 criteria as (
     select source_file, record_index, criterion_type from {{ ref('stg_raw__criteria') }}
+    {{ only_records_of_changed_trials(for_model='int_trial_records_ranked') }}
 ),
 
 sponsors as (
     select source_file, record_index, sponsor_ordinal, sponsor_name, sponsor_role
     from {{ ref('stg_raw__sponsors') }}
+    {{ only_records_of_changed_trials(for_model='int_trial_records_ranked') }}
 ),
 
 {% for group in plain_groups %}
@@ -99,3 +108,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_changed_trials') }}

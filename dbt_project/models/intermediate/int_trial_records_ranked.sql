@@ -15,6 +15,7 @@ with
 
 trials as (
     select * from {{ ref('stg_raw__trials') }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 documents as (
@@ -23,7 +24,7 @@ documents as (
 
 children as (
     select * from {{ ref('int_trial_record_children_summarised') }}
-    {{ only_records_of_changed_trials(ref('stg_raw__trials')) }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 loadable_records as (

@@ -2,7 +2,7 @@ with
 
 criteria as (
     select * from {{ ref('stg_raw__criteria') }}
-    {{ only_records_of_changed_trials(ref('int_trial_records_ranked')) }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 selected_records as (

@@ -2,7 +2,7 @@ with
 
 related_trials as (
     select * from {{ ref('stg_raw__related_trials') }}
-    {{ only_records_of_changed_trials(ref('int_trial_records_ranked')) }}
+    {{ only_records_of_changed_trials() }}
 ),
 
 selected_records as (
