@@ -65,14 +65,18 @@
     there speaks of the ephemeral itself): the filter applies when that model is built
     incrementally (its table exists, no full refresh).
 -#}
-{% macro only_records_of_changed_trials(for_model=none) -%}
+{#- Whether `for_model` (an incremental model; none: this model) is being built incrementally. -#}
+{% macro builds_incrementally(for_model=none) -%}
     {%- if for_model is none -%}
-        {%- set incremental = is_incremental() -%}
-    {%- else -%}
-        {%- set incremental = execute and not flags.FULL_REFRESH and adapter.get_relation(
-            database=target.database, schema='staging', identifier=for_model) is not none -%}
+        {{ return(is_incremental()) }}
     {%- endif -%}
-    {%- if incremental -%}
+    {{ return(execute and not flags.FULL_REFRESH and adapter.get_relation(
+        database=target.database, schema='staging', identifier=for_model) is not none) }}
+{%- endmacro %}
+
+
+{% macro only_records_of_changed_trials(for_model=none) -%}
+    {%- if builds_incrementally(for_model) -%}
         {%- set changed_records -%}
             from {{ source('raw', 'trials') }}
             where {{ clean_text('nct_id') }} in (select nct_id from {{ ref('int_changed_trials') }})
