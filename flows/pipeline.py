@@ -40,6 +40,7 @@ from trialmart.extract import (  # noqa: E402
 from trialmart.history import prepare_history, save_history  # noqa: E402
 from trialmart.load import create_staging_tables, known_documents, known_members  # noqa: E402
 from trialmart.publish import publish  # noqa: E402
+from trialmart.publish_format import limit_memory  # noqa: E402
 from trialmart.settings import Settings  # noqa: E402
 from trialmart.summary import RunSummary, document_counts, mart_row_counts  # noqa: E402
 from trialmart.transform import DbtOutcome, TransformError, build_marts  # noqa: E402
@@ -58,7 +59,7 @@ def work_connection(settings: Settings, read_only: bool = False) -> Iterator[duc
     settings.resolved_work_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.work_database), read_only=read_only)
     try:
-        con.execute(f"set memory_limit = '{settings.memory_limit}'")
+        limit_memory(con, settings.memory_limit)
         yield con
     finally:
         con.close()

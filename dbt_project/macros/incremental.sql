@@ -49,6 +49,16 @@
 {%- endmacro %}
 
 
+{#- Whether `for_model` (an incremental model; none: this model) is being built incrementally. -#}
+{% macro builds_incrementally(for_model=none) -%}
+    {%- if for_model is none -%}
+        {{ return(is_incremental()) }}
+    {%- endif -%}
+    {{ return(execute and not flags.FULL_REFRESH and adapter.get_relation(
+        database=target.database, schema='staging', identifier=for_model) is not none) }}
+{%- endmacro %}
+
+
 {#-
     `where` clause that keeps, of a staging relation keyed by (source_file, record_index), only
     rows that may belong to the changed trials, when the model is built incrementally; else
@@ -65,16 +75,6 @@
     there speaks of the ephemeral itself): the filter applies when that model is built
     incrementally (its table exists, no full refresh).
 -#}
-{#- Whether `for_model` (an incremental model; none: this model) is being built incrementally. -#}
-{% macro builds_incrementally(for_model=none) -%}
-    {%- if for_model is none -%}
-        {{ return(is_incremental()) }}
-    {%- endif -%}
-    {{ return(execute and not flags.FULL_REFRESH and adapter.get_relation(
-        database=target.database, schema='staging', identifier=for_model) is not none) }}
-{%- endmacro %}
-
-
 {% macro only_records_of_changed_trials(for_model=none) -%}
     {%- if builds_incrementally(for_model) -%}
         {%- set changed_records -%}

@@ -227,10 +227,8 @@ def _zip_parts(path: Path, bulk: BulkFile, per_part: int) -> Iterator[Part]:
                 chunk.append((position, entry.filename, entry))
             elif position in wanted:
                 ordinal, name = wanted.pop(position)
+                # another member where the plan found this one: REJECTED (_CHANGED) by the worker
                 chunk.append((ordinal, name, entry if entry.filename == name else None))
-                if entry.filename != name:
-                    yield Part(bulk.source_file, bulk.family, "zip", tuple(chunk), problem=_CHANGED)
-                    chunk = []
             if len(chunk) >= per_part:
                 yield Part(bulk.source_file, bulk.family, "zip", tuple(chunk))
                 chunk = []

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from trialmart.publish_format import limit_memory
 from trialmart.runlock import pid_alive
 from trialmart.settings import Settings
 
@@ -64,7 +65,7 @@ def prepare_history(settings: Settings, run_id: str, run_at: datetime) -> Histor
     _remove_stale_temporaries(path, settings.resolved_work_dir)
     con = duckdb.connect(str(settings.work_database))
     try:
-        con.execute(f"set memory_limit = '{settings.memory_limit}'")
+        limit_memory(con, settings.memory_limit)
         con.execute(f"drop schema if exists {HISTORY_SCHEMA} cascade")
         con.execute(f"create schema {HISTORY_SCHEMA}")
         restored = path.is_file()
@@ -109,7 +110,7 @@ def save_history(settings: Settings) -> Path:
     _remove_database_files(temporary)
     con = duckdb.connect(str(settings.work_database))
     try:
-        con.execute(f"set memory_limit = '{settings.memory_limit}'")
+        limit_memory(con, settings.memory_limit)
         tables = [
             row[0]
             for row in con.execute(

@@ -36,13 +36,15 @@ from trialmart.publish_format import (
     _quote_literal,
     _remove_database_files,
     _temporary_path,
+    limit_memory,
     write_portable_copy,
 )
+from trialmart.transform import PROJECT_STATE_FILE
 
 PUBLISHED_STATE_FILE = "published.json"
 PUBLISHED_INPUTS_TABLE = "publish.published_trial_inputs"
 BUILT_INPUTS_TABLE = "staging.built_trial_inputs"
-PROJECT_STATE = Path("dbt") / "built_project.sha256"  # trialmart.transform.PROJECT_STATE_FILE
+PROJECT_STATE = Path("dbt") / PROJECT_STATE_FILE
 # The incremental marts of dbt_project.yml and the SQL giving a row's trial (as their pre-hooks
 # delete them); tests/unit/test_publish.py keeps this in step with the project.
 PER_TRIAL_MARTS: dict[str, str] = {
@@ -132,8 +134,7 @@ def _record(
     state_file.unlink(missing_ok=True)
     con = duckdb.connect(str(work_database))
     try:
-        if memory_limit:
-            con.execute(f"set memory_limit = {_quote_literal(memory_limit)}")
+        limit_memory(con, memory_limit)
         if not _has_table(con, BUILT_INPUTS_TABLE):
             return  # a work database without incremental marts: every publish is a full copy
         con.execute(f"create schema if not exists {PUBLISHED_INPUTS_TABLE.split('.')[0]}")
@@ -167,8 +168,7 @@ def update_portable_copy(
     _remove_database_files(temporary)
     con = duckdb.connect(str(work_database), read_only=True)
     try:
-        if memory_limit:
-            con.execute(f"set memory_limit = {_quote_literal(memory_limit)}")
+        limit_memory(con, memory_limit)
         if not (_has_table(con, PUBLISHED_INPUTS_TABLE) and _has_table(con, BUILT_INPUTS_TABLE)):
             return None
         source = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
@@ -176,7 +176,7 @@ def update_portable_copy(
         try:
             con.execute(f"attach {_quote_literal(str(temporary))} as {PUBLISHED_ALIAS} (read_write)")
             try:
-                rewritten = _rewrite_changed(con, _quote_identifier(source))
+                rewritten = _rewrite_changed(con, source)
                 if rewritten is not None:
                     con.execute(f"checkpoint {PUBLISHED_ALIAS}")
             finally:
@@ -194,27 +194,18 @@ def update_portable_copy(
         con.close()
 
 
-def _rewrite_changed(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
-    tables = {
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'",
-            [source.strip('"')],
-        ).fetchall()
-    }
-    published = {
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'",
-            [PUBLISHED_ALIAS],
-        ).fetchall()
-    }
-    views = con.execute(
-        "select count(*) from duckdb_views() where database_name = ? and schema_name = 'marts' and not internal",
-        [source.strip('"')],
-    ).fetchone()[0]  # type: ignore[index]
-    if tables != published or views or not set(PER_TRIAL_MARTS) <= tables:
+def _mart_tables(con: duckdb.DuckDBPyConnection, database: str, kind: str = "tables") -> set[str]:
+    name = "table_name" if kind == "tables" else "view_name"
+    query = f"select {name} from duckdb_{kind}() where database_name = ? and schema_name = 'marts' and not internal"
+    return {row[0] for row in con.execute(query, [database]).fetchall()}
+
+
+def _rewrite_changed(con: duckdb.DuckDBPyConnection, database: str) -> int | None:
+    tables = _mart_tables(con, database)
+    same_marts = tables == _mart_tables(con, PUBLISHED_ALIAS) and not _mart_tables(con, database, "views")
+    if not same_marts or not set(PER_TRIAL_MARTS) <= tables:
         return None
+    source = _quote_identifier(database)
     con.execute(
         f"""
         create or replace temp table changed_since_publish as

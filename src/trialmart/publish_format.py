@@ -27,6 +27,12 @@ PUBLISHED_ALIAS = "trialmart_publish"
 STORAGE_VERSION_PATTERN = re.compile(r"v\d+\.\d+\.\d+")
 
 
+def limit_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
+    """Cap DuckDB's memory for this connection's database (it caches up to 80% of RAM by default)."""
+    if memory_limit:
+        con.execute(f"set memory_limit = {_quote_literal(memory_limit)}")
+
+
 def write_portable_copy(
     source_con_or_path: duckdb.DuckDBPyConnection | Path | str,
     target: Path,
@@ -58,8 +64,8 @@ def write_portable_copy(
     owns_connection = not isinstance(source_con_or_path, duckdb.DuckDBPyConnection)
     con = duckdb.connect(str(source_con_or_path), read_only=True) if owns_connection else source_con_or_path
     assert isinstance(con, duckdb.DuckDBPyConnection)
-    if owns_connection and memory_limit:
-        con.execute(f"set memory_limit = {_quote_literal(memory_limit)}")
+    if owns_connection:
+        limit_memory(con, memory_limit)
     previous_database = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
     try:
         # read_write: a source opened read-only would otherwise attach the new file read-only too

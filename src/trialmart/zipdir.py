@@ -135,17 +135,21 @@ def entries(path: Path | str) -> Iterator[Entry]:
         buffer = b""
         at = 0
         remaining = cd_size
-        while True:
-            if len(buffer) - at < _CENTRAL.size and remaining > 0:
+
+        def have(needed: int) -> bool:
+            """Whether `needed` bytes from `at` are in the buffer, reading on in chunks."""
+            nonlocal buffer, at, remaining
+            while len(buffer) - at < needed and remaining > 0:
                 chunk = handle.read(min(_READ_CHUNK, remaining))
                 if not chunk:
-                    raise BadZip("the central directory breaks off")
+                    break
                 remaining -= len(chunk)
                 buffer = buffer[at:] + chunk
                 at = 0
-            if len(buffer) - at == 0 and remaining == 0:
-                return
-            if len(buffer) - at < _CENTRAL.size:
+            return len(buffer) - at >= needed
+
+        while have(1):
+            if not have(_CENTRAL.size):
                 raise BadZip("the central directory breaks off")
             header = _CENTRAL.unpack_from(buffer, at)
             if header[0] != _CENTRAL_SIGNATURE:
@@ -154,15 +158,7 @@ def entries(path: Path | str) -> Iterator[Entry]:
             crc, compress_size, file_size = header[9], header[10], header[11]
             name_length, extra_length, comment_length = header[12], header[13], header[14]
             header_offset = header[18]
-            needed = _CENTRAL.size + name_length + extra_length + comment_length
-            while len(buffer) - at < needed and remaining > 0:
-                chunk = handle.read(min(_READ_CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                buffer = buffer[at:] + chunk
-                at = 0
-            if len(buffer) - at < needed:
+            if not have(_CENTRAL.size + name_length + extra_length + comment_length):
                 raise BadZip("the central directory breaks off")
             name_at = at + _CENTRAL.size
             raw_name = buffer[name_at : name_at + name_length]
@@ -170,8 +166,10 @@ def entries(path: Path | str) -> Iterator[Entry]:
             if 0xFFFFFFFF in (file_size, compress_size, header_offset):
                 extra = buffer[name_at + name_length : name_at + name_length + extra_length]
                 file_size, compress_size, header_offset = _zip64_values(extra, file_size, compress_size, header_offset)
-            at += needed
+            at += _CENTRAL.size + name_length + extra_length + comment_length
             yield Entry(name, header_offset + shift, compress_type, compress_size, file_size, crc, flag_bits)
+        if remaining:
+            raise BadZip("the central directory breaks off")
 
 
 def read_member(handle: BinaryIO, entry: Entry) -> bytes:

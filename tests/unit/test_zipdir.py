@@ -119,19 +119,27 @@ def test_encrypted_and_unsupported_members_are_refused(tmp_path: Path) -> None:
             zipdir.read_member(handle, locked)
 
 
+REALDATA_ZIP = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "ctgov-v2-urology" / "ctg-studies.json.zip"
+
+
+def real_export(path: Path, count: int, compression: int) -> list[tuple[str, bytes]]:
+    """A bulk-export zip of the first `count` real studies; their (name, bytes)."""
+    if not REALDATA_ZIP.exists():
+        pytest.skip("no real data")
+    with zipfile.ZipFile(REALDATA_ZIP) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()[:count]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return members
+
+
 def test_parse_workers_never_read_the_archive_directory(tmp_path: Path, monkeypatch) -> None:
     # issue #12: zipfile.ZipFile reads all ~550,000 directory entries of the export in every
     # process that opens it (~370 MB); a worker reads its members by offset instead
-    realdata = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "ctgov-v2-urology" / "ctg-studies.json.zip"
-    if not realdata.exists():
-        pytest.skip("no real data")
-    with zipfile.ZipFile(realdata) as source:
-        members = [(info.filename, source.read(info)) for info in source.infolist()[:30]]
     path = tmp_path / "raw" / "ctg-studies.json.zip"
-    path.parent.mkdir()
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members:
-            archive.writestr(name, data)
+    members = real_export(path, 30, zipfile.ZIP_DEFLATED)
     layout = bulk.bulk_layout(path)
     assert layout is not None and layout.layout == "zip"
     planned = bulk.plan_bulk_file(path, path.name, layout, "0" * 64, None)
@@ -151,16 +159,8 @@ def test_parse_workers_never_read_the_archive_directory(tmp_path: Path, monkeypa
 
 
 def test_a_member_zipdir_cannot_inflate_is_read_with_zipfile(tmp_path: Path) -> None:
-    realdata = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "ctgov-v2-urology" / "ctg-studies.json.zip"
-    if not realdata.exists():
-        pytest.skip("no real data")
-    with zipfile.ZipFile(realdata) as source:
-        members = [(info.filename, source.read(info)) for info in source.infolist()[:3]]
     path = tmp_path / "raw" / "bz2.zip"
-    path.parent.mkdir()
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_BZIP2) as archive:
-        for name, data in members:
-            archive.writestr(name, data)
+    members = real_export(path, 3, zipfile.ZIP_BZIP2)
     planned = bulk.plan_bulk_file(path, path.name, bulk.Layout("ctgov_json", "zip"), "0" * 64, None)
     (part,) = bulk.parts(path.parent, planned, 10)
     parsed = bulk.parse_part(path.parent, part)
