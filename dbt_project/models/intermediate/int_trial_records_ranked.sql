@@ -13,7 +13,10 @@
 
 with
 
-trials as (
+-- NOT MATERIALIZED: the trial records are read twice, by the ranking (a few narrow columns)
+-- and by the final join (every column); DuckDB would otherwise hold every column of every
+-- record in memory once (the window over all of them ran out of memory at 448 MB at 550,000)
+trials as not materialized (
     select * from {{ ref('stg_raw__trials') }}
     {{ only_records_of_changed_trials() }}
 ),
@@ -22,12 +25,13 @@ documents as (
     select source_file, parse_status from {{ ref('stg_raw__documents') }}
 ),
 
-children as (
+-- one narrow row per record (counts and the lead sponsor): materialised once for both reads
+children as materialized (
     select * from {{ ref('int_trial_record_children_summarised') }}
     {{ only_records_of_changed_trials() }}
 ),
 
-loadable_records as (
+loadable_records as not materialized (
     select trials.*
     from trials
     inner join documents
@@ -37,7 +41,7 @@ loadable_records as (
         {{ only_changed_trials('trials.nct_id') }}
 ),
 
-scored_records as (
+scored_records as not materialized (
     select
         loadable_records.*,
         {% for group in child_groups %}
@@ -63,9 +67,12 @@ scored_records as (
         and loadable_records.record_index = children.record_index
 ),
 
-ranked_records as (
+-- the ranking sees only the keys and the ordering columns; the records' other columns
+-- join back to it
+record_ranks as (
     select
-        *,
+        source_file,
+        record_index,
         row_number() over (
             partition by nct_id
             order by
@@ -81,9 +88,15 @@ ranked_records as (
 
 final as (
     select
-        *,
-        record_rank = 1 as is_selected_record
-    from ranked_records
+        scored_records.*,
+        record_ranks.record_rank,
+        record_ranks.n_records_for_trial,
+        record_ranks.n_source_documents,
+        record_ranks.record_rank = 1 as is_selected_record
+    from scored_records
+    inner join record_ranks
+        on scored_records.source_file = record_ranks.source_file
+        and scored_records.record_index = record_ranks.record_index
 )
 
 select * from final
