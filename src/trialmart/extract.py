@@ -58,6 +58,19 @@ class Plan:
         return tuple(name for name in self.to_parse + self.removed if name not in incremental)
 
     @property
+    def parse_units(self) -> int:
+        """About how many records this run parses: its documents, a bulk file counted by the
+        members it parses (a JSON bulk file, whose records are counted only as they stream, by
+        its size at ~20 KB a study)."""
+        units = len(self.to_parse) - len(self.bulk)
+        for bulk in self.bulk:
+            if bulk.incremental:
+                units += len(bulk.changed or ())
+            else:
+                units += bulk.members if bulk.members >= 0 else bulk.bytes // 20_000
+        return units
+
+    @property
     def all_files(self) -> tuple[str, ...]:
         """Every document in the raw folder, spelled as the staging tables store it."""
         return tuple(sorted(storable_source_file(name) for name in self.to_parse + self.unchanged))

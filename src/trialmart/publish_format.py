@@ -27,6 +27,28 @@ PUBLISHED_ALIAS = "trialmart_publish"
 STORAGE_VERSION_PATTERN = re.compile(r"v\d+\.\d+\.\d+")
 
 
+_MEMORY_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_MEMORY_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(memory_limit: str) -> int | None:
+    """A DuckDB memory setting ("512MB", "1 GiB") in bytes; None when it is not of that form."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", memory_limit)
+    if not match or match.group(2).lower() not in _MEMORY_UNITS:
+        return None
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
+
+
+def lower_memory_limit(memory_limit: str | None, cap: str) -> str:
+    """The lower of a configured memory limit (None: none) and `cap`; an unreadable one is kept."""
+    if memory_limit is None:
+        return cap
+    configured = memory_bytes(memory_limit)
+    if configured is None:
+        return memory_limit
+    return cap if configured > (memory_bytes(cap) or configured) else memory_limit
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     """Cap DuckDB's memory for this connection's database (it caches up to 80% of RAM by default)."""
     if memory_limit:

@@ -19,6 +19,7 @@ unexpected count reported is the sum of the weights of the unexpected rows.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -43,6 +44,21 @@ EXPECTED_SOURCE_FILES_VIEW = "expected_source_files"
 MAX_EXAMPLES = 5
 # expectations whose result is a whole-frame verdict: a failure's examples are the frame's rows
 _FRAME_IS_THE_FINDING = {"expect_table_row_count_to_equal"}
+# expectations that judge each row on its own: a frame of only these (no `mostly`, no weights)
+# is fetched and judged CHUNK_VECTORS x 2,048 rows at a time, with the result of judging it whole
+_ROW_BY_ROW = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_value_lengths_to_be_between",
+    }
+)
+CHUNK_VECTORS = 32  # 65,536 rows
 _RELATIVE_DATE = re.compile(r"^today(?:\s*([+-])\s*(\d+)\s*(y|years?|d|days?))?$")
 
 RESULTS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -403,22 +419,23 @@ def _judge(
     return _outcome(checkpoint, frame, spec, kwargs, bool(result.success), observed)
 
 
-def _run_frame(
-    checkpoint: str, frame: FrameSpec, con: duckdb.DuckDBPyConnection, today: date
+def _row_by_row(frame: FrameSpec) -> bool:
+    """Whether every expectation of the frame judges each row on its own (see _ROW_BY_ROW)."""
+    return frame.weight_column is None and all(
+        spec.type in _ROW_BY_ROW and spec.kwargs.get("mostly", 1) == 1 for spec in frame.expectations
+    )
+
+
+def _judged_batch(
+    checkpoint: str,
+    frame: FrameSpec,
+    kwargs_list: Sequence[Mapping[str, Any]],
+    suites: Sequence[Any],
+    data: pd.DataFrame,
 ) -> list[ExpectationOutcome]:
-    kwargs_list = [_resolved_kwargs(spec.kwargs, today) for spec in frame.expectations]
-    try:
-        data = con.execute(frame.sql).df()
-    except duckdb.Error as error:
-        # a missing table or column is a finding in its own right, judged at each expectation's severity
-        message = f"error: SQL failed: {str(error).splitlines()[0]}"
-        return [
-            _outcome(checkpoint, frame, spec, kwargs, False, message)
-            for spec, kwargs in zip(frame.expectations, kwargs_list, strict=True)
-        ]
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": data})
     by_position = {}
-    for suite in _gx_suites(frame, kwargs_list):
+    for suite in suites:
         validation = batch.validate(suite, result_format={"result_format": "COMPLETE"})
         by_position.update({result.expectation_config.meta["position"]: result for result in validation.results})
     outcomes = []
@@ -438,6 +455,54 @@ def _run_frame(
         else:
             outcomes.append(_judge(checkpoint, frame, spec, kwargs, result, data))
     return outcomes
+
+
+def _merged(parts: Sequence[ExpectationOutcome], rows: int) -> ExpectationOutcome:
+    """One row-by-row expectation judged chunk by chunk, as if judged on all ``rows`` at once."""
+    errors = [part for part in parts if (part.observed_value or "").startswith("error:")]
+    if errors:
+        return errors[0]
+    examples: list[Any] = []
+    for part in parts:
+        examples += json.loads(part.unexpected_examples) if part.unexpected_examples else []
+    unexpected = sum(part.unexpected_count or 0 for part in parts)
+    return dataclasses.replace(
+        parts[0],
+        success=all(part.success for part in parts),
+        observed_value=f"{unexpected} of {rows} rows unexpected",
+        unexpected_count=unexpected,
+        unexpected_examples=json.dumps(examples[:MAX_EXAMPLES]) if examples else None,
+    )
+
+
+def _run_frame(
+    checkpoint: str, frame: FrameSpec, con: duckdb.DuckDBPyConnection, today: date
+) -> list[ExpectationOutcome]:
+    kwargs_list = [_resolved_kwargs(spec.kwargs, today) for spec in frame.expectations]
+    chunked = _row_by_row(frame)
+    suites = _gx_suites(frame, kwargs_list)
+    judged: list[list[ExpectationOutcome]] = []
+    rows = 0
+    try:
+        if not chunked:
+            return _judged_batch(checkpoint, frame, kwargs_list, suites, con.execute(frame.sql).df())
+        # one chunk in pandas at a time: the frame of every staged trial held 0.8 GB at 550,000
+        con.execute(frame.sql)
+        while True:
+            data = con.fetch_df_chunk(CHUNK_VECTORS)  # the last fetch, empty, completes the result
+            if len(data) or not judged:  # an empty frame is judged once, as a whole frame would be
+                judged.append(_judged_batch(checkpoint, frame, kwargs_list, suites, data))
+                rows += len(data)
+            if not len(data):
+                break
+    except duckdb.Error as error:
+        # a missing table or column is a finding in its own right, judged at each expectation's severity
+        message = f"error: SQL failed: {str(error).splitlines()[0]}"
+        return [
+            _outcome(checkpoint, frame, spec, kwargs, False, message)
+            for spec, kwargs in zip(frame.expectations, kwargs_list, strict=True)
+        ]
+    return [_merged(parts, rows) for parts in zip(*judged, strict=True)]
 
 
 def run_checkpoint(

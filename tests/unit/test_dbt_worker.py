@@ -159,3 +159,33 @@ def test_the_flow_decorator_stops_its_worker_even_when_the_run_fails():
 
     assert seen[0] is not None and seen[0].returncode is not None
     assert dbt_worker.pending() is None
+
+
+def test_a_long_parse_stops_the_waiting_worker_and_a_short_one_keeps_it():
+    from flows.pipeline import DBT_WORKER_PARKED_FROM, park_dbt_worker
+    from trialmart.bulk import BulkFile
+    from trialmart.extract import Plan
+
+    dbt_worker.prestart()
+    worker = dbt_worker.pending()
+    pages = Plan(to_parse=tuple(f"page-{i}.html" for i in range(50)), unchanged=(), removed=())
+    assert pages.parse_units == 50
+    assert not park_dbt_worker(pages) and dbt_worker.pending() is worker
+
+    export = BulkFile("export.zip", "ctgov_json", "zip", "", "0" * 64, 2 * 10**9, 550_000)
+    registry = Plan(to_parse=("export.zip", "page-1.html"), unchanged=(), removed=(), bulk=(export,))
+    assert registry.parse_units == 550_001 >= DBT_WORKER_PARKED_FROM
+    assert park_dbt_worker(registry)
+    assert dbt_worker.pending() is None
+    worker.wait(timeout=10)
+    assert not park_dbt_worker(registry)  # nothing left to stop
+
+
+def test_parse_units_count_what_a_bulk_file_parses():
+    from trialmart.bulk import BulkFile
+    from trialmart.extract import Plan
+
+    daily = BulkFile("export.zip", "ctgov_json", "zip", "", "0" * 64, 2 * 10**9, 550_000, ((0, 5, "a.json"),) * 3)
+    array = BulkFile("search.json", "ctgov_json", "json", "", "1" * 64, 200_000_000, -1)
+    plan = Plan(to_parse=("export.zip", "search.json"), unchanged=(), removed=(), bulk=(daily, array))
+    assert plan.parse_units == 3 + 10_000  # the changed members; the array by its size

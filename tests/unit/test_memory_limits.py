@@ -1,0 +1,29 @@
+"""Memory settings as DuckDB reads them, and the validation connection's lower cap."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from trialmart.publish_format import limit_memory, lower_memory_limit, memory_bytes
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("512MB", 512 * 10**6), ("1GB", 10**9), ("1 GiB", 2**30), ("256mib", 256 * 2**20), ("1.5GB", 15 * 10**8)],
+)
+def test_memory_settings_read_as_duckdb_reads_them(setting, expected):
+    assert memory_bytes(setting) == expected
+    con = duckdb.connect()
+    limit_memory(con, setting)
+    [(limit,)] = con.execute("select current_setting('memory_limit')").fetchall()
+    assert memory_bytes(limit.replace(" ", "")) == pytest.approx(expected, rel=0.1)  # shown as "488.2 MiB", "1.3 GiB"
+
+
+def test_the_lower_limit_wins_and_an_unreadable_one_is_kept():
+    assert lower_memory_limit("512MB", "256MB") == "256MB"
+    assert lower_memory_limit("128MB", "256MB") == "128MB"
+    assert lower_memory_limit("2GB", "256MB") == "256MB"
+    assert lower_memory_limit(None, "256MB") == "256MB"
+    assert lower_memory_limit("80%", "256MB") == "80%"
+    assert memory_bytes("lots") is None
