@@ -423,9 +423,12 @@ def delete_members(con: duckdb.DuckDBPyConnection, source_file: str, ordinals: S
     stored = storable_source_file(source_file)
     con.register("_trialmart_gone_members", gone)
     try:
+        # each member's records are numbered first_record_index .. + n_trials: listed one by
+        # one, the deletes are hash semi-joins (a range join over 550,000 staged trials took
+        # ~2 s per table, 0.01 s this way)
         con.execute(
-            f"create or replace temp table _trialmart_gone_ranges as select first_record_index as lo, "
-            f"first_record_index + n_trials as hi from {SCHEMA}.{MEMBERS_TABLE} where source_file = ? "
+            f"create or replace temp table _trialmart_gone_records as select unnest(range(first_record_index, "
+            f"first_record_index + n_trials)) as record_index from {SCHEMA}.{MEMBERS_TABLE} where source_file = ? "
             "and n_trials > 0 and member_ordinal in (select member_ordinal from _trialmart_gone_members)",
             [stored],
         )
@@ -433,12 +436,11 @@ def delete_members(con: duckdb.DuckDBPyConnection, source_file: str, ordinals: S
             if table == "documents":
                 continue
             con.execute(
-                f"delete from {SCHEMA}.{table} where source_file = ? and exists (select 1 from "
-                f"_trialmart_gone_ranges g where {SCHEMA}.{table}.record_index >= g.lo "
-                f"and {SCHEMA}.{table}.record_index < g.hi)",
+                f"delete from {SCHEMA}.{table} where source_file = ? "
+                "and record_index in (select record_index from _trialmart_gone_records)",
                 [stored],
             )
-        con.execute("drop table _trialmart_gone_ranges")
+        con.execute("drop table _trialmart_gone_records")
         con.execute(
             f"delete from {SCHEMA}.{MEMBERS_TABLE} where source_file = ? and "
             "member_ordinal in (select member_ordinal from _trialmart_gone_members)",
