@@ -307,6 +307,7 @@ def parse_locally(
     if not isinstance(plan, Plan):
         plan = Plan(tuple(plan), (), ())
     source_files = plan.to_parse
+    context = None
     work = sum(bulk.members if bulk.members >= 0 else parallel_threshold for bulk in plan.bulk)
     work += len(source_files) - len(plan.bulk)
     try:
@@ -320,7 +321,8 @@ def parse_locally(
             raw_dir, plan, batch_size=batch_size, member_batch_size=member_batch_size, size=size
         )
         limit = workers * IN_FLIGHT_PER_WORKER
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+        context = _worker_context()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             in_flight: set[Future[ParseBatch]] = set()
             while True:
                 while len(in_flight) < limit:
@@ -335,6 +337,20 @@ def parse_locally(
                     yield future.result()
     finally:
         close_archives()
+        if context is not None and context.get_start_method() == "forkserver":
+            _stop_forkserver()
+
+
+def _stop_forkserver() -> None:
+    """Stop the forkserver once the pool is done: it would otherwise stay until the process
+    ends, ~80 MB through the rest of the run (dbt and the checks); a later pool starts a new one.
+    (Its `_stop` is private to multiprocessing: without it, the server simply stays.)"""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(OSError, ChildProcessError):
+            stop()
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

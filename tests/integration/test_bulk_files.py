@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 from trialmart import extract
@@ -116,6 +117,28 @@ def test_parts_of_one_zip_go_to_the_process_pool(tmp_path: Path, con) -> None:
     run(con, raw, workers=2, threshold=5)
     assert len(trials(con)) == 20
     assert_record_index_consistent(con)
+
+
+def test_the_forkserver_of_the_pool_is_stopped_once_the_parse_is_done(tmp_path: Path, con, monkeypatch) -> None:
+    # as under the `trialmart` command: workers start from a forkserver, which would otherwise
+    # stay (~80 MB) until the run's process ends
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    monkeypatch.setattr(extract, "_worker_context", lambda: multiprocessing.get_context("forkserver"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_zip(raw / "export.zip", {f"NCT{n:08d}.json": study(n) for n in range(1, 13)})
+    plan = plan_run(raw, {}, stream_json_bytes=1)
+    parsed = parse_locally(
+        raw, plan, max_bytes=32 << 20, workers=2, batch_size=1000, parallel_threshold=5, member_batch_size=PER_PART
+    )
+    first = next(parsed)
+    server = forkserver._forkserver._forkserver_pid
+    assert server is not None and psutil.pid_exists(server)
+    assert first.members + sum(batch.members for batch in parsed) == 12
+    assert forkserver._forkserver._forkserver_pid is None
+    assert not psutil.pid_exists(server)
 
 
 def test_each_parse_task_returns_a_bounded_chunk(tmp_path: Path) -> None:
