@@ -525,7 +525,7 @@ def test_page_with_a_hundred_readings_is_still_read_where_they_agree():
 def test_page_cut_inside_a_site_sentence_is_partial_and_the_fragment_is_not_data():
     seed = (SEEDS / "003_9d8b5c6217fb85cd.txt").read_text(encoding="utf-8").splitlines()
     at = seed.index("Brief Summary")
-    cut = [*seed[:at + 1], "Review the sponsor-provided synopsis that highlights what the study is about"]
+    cut = [*seed[: at + 1], "Review the sponsor-provided synopsis that highlights what the study is about"]
     trial = parse_one("\n".join(cut))
     assert trial.nct_id == "NCT06663943" and trial.brief_title  # what the page holds is still read
     assert trial.brief_summary is None  # the cut-off site sentence is not the trial's summary

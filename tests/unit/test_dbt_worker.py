@@ -189,3 +189,19 @@ def test_parse_units_count_what_a_bulk_file_parses():
     array = BulkFile("search.json", "ctgov_json", "json", "", "1" * 64, 200_000_000, -1)
     plan = Plan(to_parse=("export.zip", "search.json"), unchanged=(), removed=(), bulk=(daily, array))
     assert plan.parse_units == 3 + 10_000  # the changed members; the array by its size
+
+
+def test_a_build_out_of_memory_says_which_setting_to_raise(tmp_path, monkeypatch):
+    project = tiny_project(
+        tmp_path, "{{ config(materialized='table') }} select list(repeat('x', 100)) as xs from range(2000000)"
+    )
+    profile = (project / "profiles.yml").read_text()
+    (project / "profiles.yml").write_text(
+        profile + "      settings:\n        memory_limit: \"{{ env_var('TRIALMART_DBT_MEMORY_LIMIT') }}\"\n"
+    )
+    monkeypatch.setenv("TRIALMART_DBT_MEMORY_LIMIT", "24MB")
+    settings = Settings(warehouse=tmp_path / "w.duckdb", dbt_project_dir=project)
+    settings.resolved_work_dir.mkdir(parents=True)
+
+    with pytest.raises(transform.TransformError, match=r"TRIALMART_DBT_MEMORY_LIMIT=24MB\): set it higher"):
+        transform.run_dbt(settings, "build")

@@ -27,3 +27,21 @@ def test_the_lower_limit_wins_and_an_unreadable_one_is_kept():
     assert lower_memory_limit(None, "256MB") == "256MB"
     assert lower_memory_limit("80%", "256MB") == "80%"
     assert memory_bytes("lots") is None
+
+
+def test_the_dbt_build_gets_more_memory_only_for_a_large_trial_history(tmp_path, monkeypatch):
+    from trialmart import transform
+    from trialmart.settings import Settings
+
+    monkeypatch.delenv("TRIALMART_DBT_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(transform, "HISTORY_TRIALS_FOR_MORE_MEMORY", 3)
+    settings = Settings(warehouse=tmp_path / "w.duckdb")
+    assert transform.dbt_memory_limit(settings) == "512MB"  # no work database yet
+    settings.resolved_work_dir.mkdir(parents=True)
+    con = duckdb.connect(str(settings.work_database))
+    con.execute("create schema raw; create table raw.trials as select range as record_index from range(4)")
+    con.close()
+    assert transform.dbt_memory_limit(settings) == "1GB"  # history of more trials than the threshold
+    assert transform.dbt_memory_limit(settings.model_copy(update={"history": False})) == "512MB"
+    monkeypatch.setenv("TRIALMART_DBT_MEMORY_LIMIT", "448MB")
+    assert transform.dbt_memory_limit(settings) == "448MB"  # the operator's setting wins
