@@ -361,7 +361,7 @@ def targets(report: dict) -> list[tuple[str, str, str]]:
     if largest and largest.get("full") and largest["full"]["returncode"] == 0:
         full = largest["full"]
         rate = largest["documents"] / full["wall_seconds"]
-        rows.append((f"{largest['size']:,} pages end to end ≥ {TARGET_DOCS_PER_SECOND:,} docs/s (≤ {largest['size'] / TARGET_DOCS_PER_SECOND:.0f} s)",
+        rows.append((f"{largest['size']:,} pages end to end ≥ {TARGET_DOCS_PER_SECOND:,.0f} docs/s (≤ {largest['size'] / TARGET_DOCS_PER_SECOND:.0f} s)",
                      f"{full['wall_seconds']:.0f} s = {rate:,.0f} docs/s", _verdict(rate >= TARGET_DOCS_PER_SECOND)))  # fmt: skip
     elif largest and "full" in largest:
         rows.append(("end to end", "pipeline did not succeed: see latest.json", "MISS"))
