@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import duckdb
-import psutil
 import pytest
 
 from trialmart import extract
@@ -41,9 +42,7 @@ def write_zip(path: Path, members: dict[str, bytes | dict]) -> None:
 
 def run(con: duckdb.DuckDBPyConnection, raw: Path, *, workers: int = 1, threshold: int = 400) -> extract.Plan:
     create_staging_tables(con)
-    plan = plan_run(
-        raw, known_documents(con), known_members=lambda name: known_members(con, name), stream_json_bytes=1
-    )
+    plan = plan_run(raw, known_documents(con), known_members=lambda name: known_members(con, name), stream_json_bytes=1)
     parsed = parse_locally(
         raw, plan, max_bytes=32 << 20, workers=workers, batch_size=1000, parallel_threshold=threshold,
         member_batch_size=PER_PART,
@@ -119,26 +118,40 @@ def test_parts_of_one_zip_go_to_the_process_pool(tmp_path: Path, con) -> None:
     assert_record_index_consistent(con)
 
 
-def test_the_forkserver_of_the_pool_is_stopped_once_the_parse_is_done(tmp_path: Path, con, monkeypatch) -> None:
-    # as under the `trialmart` command: workers start from a forkserver, which would otherwise
-    # stay (~80 MB) until the run's process ends
-    import multiprocessing
-    from multiprocessing import forkserver
+FORKSERVER_CHECK = """
+import multiprocessing, sys
+from multiprocessing import forkserver
+from pathlib import Path
+import psutil
+from trialmart import extract
+from trialmart.extract import parse_locally, plan_run
 
-    monkeypatch.setattr(extract, "_worker_context", lambda: multiprocessing.get_context("forkserver"))
+extract._worker_context = lambda: multiprocessing.get_context("forkserver")
+raw = Path(sys.argv[1])
+plan = plan_run(raw, {}, stream_json_bytes=1)
+parsed = parse_locally(raw, plan, max_bytes=32 << 20, workers=2, batch_size=1000, parallel_threshold=5,
+                       member_batch_size=3)
+first = next(parsed)
+server = forkserver._forkserver._forkserver_pid
+assert server is not None and psutil.pid_exists(server), "no forkserver while parsing"
+assert first.members + sum(batch.members for batch in parsed) == 12
+assert forkserver._forkserver._forkserver_pid is None, "the forkserver is still known"
+assert not psutil.pid_exists(server), "the forkserver process is still alive"
+print("ok")
+"""
+
+
+def test_the_forkserver_of_the_pool_is_stopped_once_the_parse_is_done(tmp_path: Path) -> None:
+    # as under the `trialmart` command: workers start from a forkserver, which would otherwise
+    # stay (~80 MB) until the run's process ends. In a process of its own: a forkserver child
+    # runs the parent's __main__ again, which inside pytest may be any test's script
     raw = tmp_path / "raw"
     raw.mkdir()
     write_zip(raw / "export.zip", {f"NCT{n:08d}.json": study(n) for n in range(1, 13)})
-    plan = plan_run(raw, {}, stream_json_bytes=1)
-    parsed = parse_locally(
-        raw, plan, max_bytes=32 << 20, workers=2, batch_size=1000, parallel_threshold=5, member_batch_size=PER_PART
+    checked = subprocess.run(
+        [sys.executable, "-c", FORKSERVER_CHECK, str(raw)], capture_output=True, text=True, timeout=120
     )
-    first = next(parsed)
-    server = forkserver._forkserver._forkserver_pid
-    assert server is not None and psutil.pid_exists(server)
-    assert first.members + sum(batch.members for batch in parsed) == 12
-    assert forkserver._forkserver._forkserver_pid is None
-    assert not psutil.pid_exists(server)
+    assert checked.returncode == 0 and checked.stdout.strip() == "ok", checked.stderr[-2000:]
 
 
 def test_each_parse_task_returns_a_bounded_chunk(tmp_path: Path) -> None:
@@ -227,7 +240,13 @@ def test_corrupt_member_in_the_middle_is_rejected_the_others_load(tmp_path: Path
     (raw / "export.zip").write_bytes(bytes(data))
 
     run(con, raw)
-    assert [row[0] for row in trials(con)] == ["NCT00000001", "NCT00000002", "NCT00000003", "NCT00000005", "NCT00000007"]
+    assert [row[0] for row in trials(con)] == [
+        "NCT00000001",
+        "NCT00000002",
+        "NCT00000003",
+        "NCT00000005",
+        "NCT00000007",
+    ]
     rows = members(con)
     assert len(rows) == 8  # every member accounted for
     assert rows["NCT00000004.json"][0] == "REJECTED" and "not valid JSON" in rows["NCT00000004.json"][1]
@@ -244,9 +263,7 @@ def test_xml_zip_is_read_member_by_member(tmp_path: Path, con) -> None:
     raw.mkdir()
     single = (FIXTURES / "legacy_single.xml").read_bytes()
     nct = single.split(b"<nct_id>")[1].split(b"</nct_id>")[0]
-    content = {
-        f"NCT0900xxxx/NCT0900{n:04d}.xml": single.replace(nct, f"NCT0900{n:04d}".encode()) for n in range(1, 8)
-    }
+    content = {f"NCT0900xxxx/NCT0900{n:04d}.xml": single.replace(nct, f"NCT0900{n:04d}".encode()) for n in range(1, 8)}
     content["NCT0900xxxx/NCT09000004.xml"] = b"<clinical_study><id_info>"
     write_zip(raw / "AllPublicXML.zip", content)
     plan = run(con, raw)
