@@ -62,8 +62,8 @@ def real_xml_studies(realdata: Path) -> list[bytes]:
 class ExportFormat:
     name: str  # "json" | "xml"
     export_name: str
-    corpus_prefix: str
-    results_name: str
+    # the corpus folder (benchmarks/corpus/<label>-N) and the results (results/<label>.json, .md)
+    label: str
     studies: Callable[[Path], list[bytes]]
     # the first occurrences of the title, where a revision marks the changed members
     title_openings: tuple[bytes, ...]
@@ -76,11 +76,9 @@ class ExportFormat:
 
 FORMATS = {
     "json": ExportFormat(
-        "json", "ctg-studies.json.zip", "registry", "registry", real_studies, (b'"briefTitle": "', b'"briefTitle":"')
+        "json", "ctg-studies.json.zip", "registry", real_studies, (b'"briefTitle": "', b'"briefTitle":"')
     ),
-    "xml": ExportFormat(
-        "xml", "AllPublicXML.zip", "registry-xml", "registry-xml", real_xml_studies, (b"<brief_title>",)
-    ),
+    "xml": ExportFormat("xml", "AllPublicXML.zip", "registry-xml", real_xml_studies, (b"<brief_title>",)),
 }
 
 
@@ -126,7 +124,7 @@ def build_zip(
 
 
 def corpus(size: int, corpus_dir: Path, studies: list[bytes], export_format: ExportFormat) -> Path:
-    raw = corpus_dir / f"{export_format.corpus_prefix}-{size}" / "raw"
+    raw = corpus_dir / f"{export_format.label}-{size}" / "raw"
     stamp = raw.parent / "version"
     export = raw / export_format.export_name
     if not export.exists() or not stamp.exists() or stamp.read_text() != CORPUS_VERSION:
@@ -209,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         report["results"].append(measure(size, args.corpus_dir, studies, export_format))
         print(json.dumps(report["results"][-1], indent=2, default=str))
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    (args.results_dir / f"{export_format.results_name}.json").write_text(json.dumps(report, indent=2, default=str))
-    (args.results_dir / f"{export_format.results_name}.md").write_text(to_markdown(report))
+    (args.results_dir / f"{export_format.label}.json").write_text(json.dumps(report, indent=2, default=str))
+    (args.results_dir / f"{export_format.label}.md").write_text(to_markdown(report))
     print(to_markdown(report))
     return 0 if all(r[k]["returncode"] == 0 for r in report["results"] for k in ("full", "changed")) else 1
 
